@@ -1,0 +1,42 @@
+"""`python -m adbench` / `adbench`: compose the Hydra config, then run it."""
+
+from __future__ import annotations
+
+import sys
+
+import hydra
+from omegaconf import DictConfig
+from omegaconf.errors import MissingMandatoryValue
+
+from adbench.errors import AdbenchError
+
+
+@hydra.main(version_base="1.3", config_path="pkg://adbench.conf", config_name="config")
+def main(cfg: DictConfig) -> float | None:
+    from adbench.run import run  # imported here so that --help stays fast
+
+    try:
+        return run(cfg)
+    except Exception as error:
+        message = user_error(error)
+        if message is None:
+            raise
+        print(f"adbench: error: {message}", file=sys.stderr)
+        sys.exit(2)
+
+
+def user_error(error: BaseException) -> str | None:
+    """The one-line message of an AdbenchError (or a missing config value) behind `error`."""
+    seen = error
+    while seen is not None:
+        if isinstance(seen, AdbenchError):
+            return str(seen).strip().splitlines()[-1].removeprefix("adbench.errors.AdbenchError: ")
+        if isinstance(seen, MissingMandatoryValue):
+            key = seen.full_key
+            return f"{key} is required and not set: pass {key}=VALUE on the command line"
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+if __name__ == "__main__":
+    main()

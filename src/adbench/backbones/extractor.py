@@ -1,0 +1,79 @@
+"""A frozen timm feature extractor that takes images in [0, 1] and returns chosen levels."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from torch import nn
+
+from adbench.backbones.weights import create_features_model
+from adbench.errors import AdbenchError
+
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+
+
+class FeatureExtractor(nn.Module):
+    """Backbone levels by index into timm's feature_info (0 = stride 2, 1 = stride 4, ...) or name.
+
+    Normalisation lives here, so every caller (training, export, serving) feeds [0, 1] images.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        layers: Sequence[int | str],
+        weights: str = "embedded",
+        weights_path: str | None = None,
+        mean: Sequence[float] = IMAGENET_MEAN,
+        std: Sequence[float] = IMAGENET_STD,
+        trainable: bool = False,
+    ) -> None:
+        super().__init__()
+        indices = resolve_layers(name, layers)
+        self.model = create_features_model(name, indices, weights, weights_path)
+        self.register_buffer("mean", torch.tensor(mean).view(1, 3, 1, 1), persistent=False)
+        self.register_buffer("std", torch.tensor(std).view(1, 3, 1, 1), persistent=False)
+        self.trainable = trainable
+        if not trainable:
+            self.model.eval()
+            self.model.requires_grad_(False)
+
+    @property
+    def channels(self) -> list[int]:
+        return list(self.model.feature_info.channels())
+
+    @property
+    def strides(self) -> list[int]:
+        return list(self.model.feature_info.reduction())
+
+    def train(self, mode: bool = True) -> FeatureExtractor:
+        """A frozen extractor stays in eval mode (batch-norm statistics never move)."""
+        super().train(mode)
+        if not self.trainable:
+            self.model.eval()
+        return self
+
+    def forward(self, images: torch.Tensor) -> list[torch.Tensor]:
+        return self.model((images - self.mean) / self.std)
+
+
+def resolve_layers(name: str, layers: Sequence[int | str]) -> tuple[int, ...]:
+    """Map layer indices or module names (e.g. "blocks.2", "layer2") to feature_info indices."""
+    import timm
+
+    info = timm.create_model(name, pretrained=False, features_only=True).feature_info
+    names = info.module_name()
+    indices = []
+    for layer in layers:
+        if isinstance(layer, int) and 0 <= layer < len(names):
+            indices.append(layer)
+        elif isinstance(layer, str) and layer in names:
+            indices.append(names.index(layer))
+        else:
+            choices = ", ".join(f"{i}={n}" for i, n in enumerate(names))
+            raise AdbenchError(
+                f"layer {layer!r} is not a feature level of {name}: choose from {choices}"
+            )
+    return tuple(indices)

@@ -1,0 +1,68 @@
+"""A torch Dataset over Sample records: read, optionally add a synthetic anomaly, transform."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import albumentations as A
+import numpy as np
+import torch
+from torch.utils.data import Dataset
+
+from adbench.augment.blobs import add_blob_anomaly
+from adbench.data.images import read_image, read_mask
+from adbench.data.samples import Sample
+
+SYNTHETIC = "synthetic"
+
+
+def resize_transform(image_size: int | Sequence[int]) -> A.Resize:
+    """Resize images with area/linear interpolation; albumentations resizes masks nearest."""
+    height, width = (image_size, image_size) if isinstance(image_size, int) else image_size
+    return A.Resize(height=int(height), width=int(width))
+
+
+class AnomalyDataset(Dataset):
+    """Items are dicts: image (3,H,W) float in [0,1], mask (1,H,W), has_mask, label, path, ...
+
+    Samples whose defect_type is "synthetic" get a blob anomaly drawn from a generator seeded
+    by (seed, index), so a validation set is the same in every epoch and every run.
+    """
+
+    def __init__(
+        self,
+        samples: Sequence[Sample],
+        image_size: int | Sequence[int],
+        augmentations: Sequence[A.BasicTransform] = (),
+        seed: int = 0,
+    ) -> None:
+        self.samples = list(samples)
+        self.transform = A.Compose([*augmentations, resize_transform(image_size)])
+        self.seed = seed
+
+    def __len__(self) -> int:
+        return len(self.samples)
+
+    def __getitem__(self, index: int) -> dict:
+        sample = self.samples[index]
+        image = read_image(sample.image)
+        height, width = image.shape[:2]
+        if sample.defect_type == SYNTHETIC:
+            rng = np.random.default_rng([self.seed, index])
+            image, mask = add_blob_anomaly(image, rng)
+        elif sample.mask is not None:
+            mask = read_mask(sample.mask)
+        else:  # normals have an all-zero mask; anomalies without one have none (has_mask)
+            mask = np.zeros((height, width), dtype=bool)
+        out = self.transform(image=image, mask=mask.astype(np.uint8))
+        return {
+            "image": torch.tensor(out["image"]).permute(2, 0, 1).float().div(255),
+            "mask": torch.tensor(out["mask"]).unsqueeze(0).float(),
+            "label": sample.label,
+            "has_mask": sample.label == 0
+            or sample.mask is not None
+            or sample.defect_type == SYNTHETIC,
+            "path": str(sample.image),
+            "defect_type": sample.defect_type,
+            "original_size": torch.tensor([height, width]),
+        }

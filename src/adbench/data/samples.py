@@ -1,0 +1,26 @@
+"""What a dataset layout yields: one record per image, before any pixel is read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
+NORMAL = "good"
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One image: its file, label (0 normal, 1 anomalous), optional mask and defect type."""
+
+    image: Path
+    label: int
+    mask: Path | None = None
+    defect_type: str = NORMAL
+
+
+def list_images(directory: Path) -> list[Path]:
+    """Image files directly in a directory, sorted by name."""
+    return sorted(
+        p for p in directory.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS
+    )

@@ -1,0 +1,85 @@
+"""The Lightning side shared by every method: validation fits the calibration, test measures.
+
+A method's pure torch model has an eval forward images -> (raw image scores, raw maps); its
+thin Lightning module adds training and hands evaluation to this base class.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import lightning as L
+import torch
+from torch import nn
+
+from adbench.methods.results import EvalResults, compute_metrics
+from adbench.postprocess import Calibration
+
+
+class AnomalyModule(L.LightningModule):
+    """Validation (held-out normals + synthetic anomalies) fits thresholds and normalisation;
+    test computes metrics; predict returns raw and normalised scores and maps."""
+
+    name = "anomaly"
+    model: nn.Module
+
+    def __init__(self, image_size: Any = 224, normal_quantile: float = 0.99) -> None:
+        super().__init__()
+        self.image_size = image_size
+        self.calibration = Calibration(normal_quantile)
+        self.val_results = EvalResults()
+        self.test_results = EvalResults()
+        self.val_metrics: dict[str, float] = {}
+        self.test_metrics: dict[str, float] = {}
+        self.test_notes: list[str] = []
+
+    def forward(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        return self.model(images)
+
+    # validation: calibration (and, for trained methods, the model selection metric)
+    def on_validation_epoch_start(self) -> None:
+        self.val_results = EvalResults()
+
+    def validation_step(self, batch: dict, batch_idx: int) -> None:
+        self.val_results.add(batch, *self(batch["image"]))
+
+    def on_validation_epoch_end(self) -> None:
+        if self.trainer.sanity_checking or not len(self.val_results):
+            return
+        data = self.val_results.stacked()
+        with_mask = data["has_mask"]
+        if with_mask.any():
+            maps, masks = data["maps"][with_mask], data["masks"][with_mask]
+        else:
+            maps = masks = None
+        self.calibration.fit(data["scores"], data["labels"], maps, masks)
+        metrics, _ = compute_metrics(self.val_results)
+        self.val_metrics = {f"val_{key}": value for key, value in metrics.items()}
+        for key, value in self.val_metrics.items():
+            self.log(key, value)
+
+    # test
+    def on_test_epoch_start(self) -> None:
+        self.test_results = EvalResults()
+
+    def test_step(self, batch: dict, batch_idx: int) -> None:
+        self.test_results.add(batch, *self(batch["image"]))
+
+    def on_test_epoch_end(self) -> None:
+        self.test_metrics, self.test_notes = compute_metrics(self.test_results)
+        for key, value in self.test_metrics.items():
+            self.log(f"test_{key}", value)
+
+    # predict
+    def predict_step(self, batch: dict, batch_idx: int) -> dict:
+        scores, maps = self(batch["image"])
+        return {
+            "path": list(batch["path"]),
+            "scores": scores,
+            "maps": maps,
+            "normalized_scores": self.calibration.normalize_scores(scores),
+            "normalized_maps": self.calibration.normalize_maps(maps),
+        }
+
+    def on_save_checkpoint(self, checkpoint: dict) -> None:
+        checkpoint["adbench"] = {"model": self.name, "class": type(self).__qualname__}

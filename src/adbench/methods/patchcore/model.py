@@ -1,0 +1,106 @@
+"""PatchCore as a pure torch module: locally aware patch features, a coreset memory bank,
+nearest-neighbour patch scores and a re-weighted image score (Roth et al., CVPR 2022)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from adbench.backbones import FeatureExtractor
+from adbench.methods.patchcore.coreset import greedy_coreset
+from adbench.methods.patchcore.neighbours import nearest_neighbours
+from adbench.postprocess import GaussianSmoothing
+
+
+class PatchcoreModel(nn.Module):
+    """Eval forward: images in [0, 1] (B,3,H,W) -> (image scores (B,), anomaly maps (B,1,H,W))."""
+
+    def __init__(
+        self,
+        extractor: FeatureExtractor,
+        coreset_sampling_ratio: float = 0.1,
+        num_neighbors: int = 9,
+        projection_dim: int = 128,
+        smoothing_sigma: float = 4.0,
+        chunk_size: int = 4096,
+        seed: int = 0,
+    ) -> None:
+        super().__init__()
+        self.extractor = extractor
+        self.coreset_sampling_ratio = coreset_sampling_ratio
+        self.num_neighbors = num_neighbors
+        self.projection_dim = projection_dim
+        self.chunk_size = chunk_size
+        self.seed = seed
+        self.smoothing = GaussianSmoothing(smoothing_sigma)
+        self.pool = nn.AvgPool2d(kernel_size=3, stride=1, padding=1)
+        self.register_buffer("memory_bank", torch.empty(0, sum(extractor.channels)))
+
+    def embed(self, images: torch.Tensor) -> torch.Tensor:
+        """Patch embeddings (B, D, h, w): 3x3-averaged levels, resized to the finest, stacked."""
+        features = [self.pool(level) for level in self.extractor(images)]
+        size = features[0].shape[-2:]
+        features = [features[0]] + [
+            F.interpolate(level, size=size, mode="bilinear", align_corners=False)
+            for level in features[1:]
+        ]
+        return torch.cat(features, dim=1)
+
+    @torch.no_grad()
+    def fit(self, embeddings: Sequence[torch.Tensor]) -> None:
+        """Build the memory bank from (B, D, h, w) training embeddings."""
+        vectors = torch.cat([flatten_patches(e) for e in embeddings])
+        n_keep = max(1, int(len(vectors) * self.coreset_sampling_ratio))
+        generator = torch.Generator().manual_seed(self.seed)
+        chosen = greedy_coreset(vectors, n_keep, self.projection_dim, generator)
+        self.memory_bank = vectors[chosen].contiguous()
+
+    @property
+    def is_fitted(self) -> bool:
+        return self.memory_bank.shape[0] > 0
+
+    def forward(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        embeddings = self.embed(images)
+        batch, _, height, width = embeddings.shape
+        patches = flatten_patches(embeddings)
+        distances, indices = nearest_neighbours(patches, self.memory_bank, 1, self.chunk_size)
+        patch_scores = distances[:, 0].view(batch, height * width)
+        image_scores = self._reweighted_scores(
+            patches.view(batch, height * width, -1), patch_scores, indices[:, 0].view(batch, -1)
+        )
+        maps = patch_scores.view(batch, 1, height, width)
+        maps = F.interpolate(maps, size=images.shape[-2:], mode="bilinear", align_corners=False)
+        return image_scores, self.smoothing(maps)
+
+    def _reweighted_scores(
+        self, patches: torch.Tensor, patch_scores: torch.Tensor, nearest: torch.Tensor
+    ) -> torch.Tensor:
+        """Paper eq. 7: damp the max patch score when its bank neighbour sits in a dense area."""
+        max_scores, max_index = patch_scores.max(dim=1)
+        rows = torch.arange(len(patches), device=patches.device)
+        worst_patch = patches[rows, max_index]  # (B, D)
+        bank_entry = self.memory_bank[nearest[rows, max_index]]  # (B, D)
+        k = min(self.num_neighbors, len(self.memory_bank))
+        if k < 2:
+            return max_scores
+        _, support = nearest_neighbours(bank_entry, self.memory_bank, k, self.chunk_size)
+        distances = torch.linalg.vector_norm(
+            worst_patch.unsqueeze(1) - self.memory_bank[support], dim=-1
+        )  # (B, k); column 0 is the nearest entry itself
+        weights = 1 - torch.softmax(distances, dim=1)[:, 0]
+        return weights * max_scores
+
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs) -> None:
+        """The bank's size is known only from the checkpoint: resize before loading."""
+        key = prefix + "memory_bank"
+        if key in state_dict:
+            self.memory_bank = torch.empty_like(state_dict[key])
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+
+
+def flatten_patches(embeddings: torch.Tensor) -> torch.Tensor:
+    """(B, D, h, w) -> (B*h*w, D), patches of one image contiguous in row-major order."""
+    return embeddings.permute(0, 2, 3, 1).reshape(-1, embeddings.shape[1])

@@ -1,0 +1,63 @@
+"""PatchCore's thin Lightning wrapper: one epoch collects embeddings, then the bank is built."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from adbench.backbones import FeatureExtractor
+from adbench.methods.base import AnomalyModule
+from adbench.methods.patchcore.model import PatchcoreModel
+
+
+class PatchcoreModule(AnomalyModule):
+    """`model=patchcore`: no gradient steps; the memory bank is the whole of training."""
+
+    name = "patchcore"
+
+    def __init__(
+        self,
+        backbone: dict,
+        layers: list[int | str],
+        coreset_sampling_ratio: float = 0.1,
+        num_neighbors: int = 9,
+        projection_dim: int = 128,
+        smoothing_sigma: float = 4.0,
+        chunk_size: int = 4096,
+        seed: int = 0,
+        image_size: Any = 224,
+        normal_quantile: float = 0.99,
+    ) -> None:
+        super().__init__(image_size=image_size, normal_quantile=normal_quantile)
+        self.save_hyperparameters()
+        self.model = PatchcoreModel(
+            FeatureExtractor(layers=layers, **backbone),
+            coreset_sampling_ratio=coreset_sampling_ratio,
+            num_neighbors=num_neighbors,
+            projection_dim=projection_dim,
+            smoothing_sigma=smoothing_sigma,
+            chunk_size=chunk_size,
+            seed=seed,
+        )
+        self._embeddings: list[torch.Tensor] = []
+
+    def configure_optimizers(self) -> None:
+        return None
+
+    def training_step(self, batch: dict, batch_idx: int) -> None:
+        with torch.no_grad():
+            self._embeddings.append(self.model.embed(batch["image"]).cpu())
+
+    def on_validation_epoch_start(self) -> None:
+        """Validation runs before on_train_epoch_end: the bank must exist by now."""
+        self._build_memory_bank()
+        super().on_validation_epoch_start()
+
+    def on_train_epoch_end(self) -> None:
+        self._build_memory_bank()
+
+    def _build_memory_bank(self) -> None:
+        if self._embeddings:
+            self.model.fit(self._embeddings)
+            self._embeddings = []

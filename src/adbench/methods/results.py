@@ -1,0 +1,68 @@
+"""Collecting a model's outputs over an evaluation set, and the numbers drawn from them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import torch
+
+from adbench.metrics import image_metrics, pixel_metrics
+
+
+@dataclass
+class EvalResults:
+    """Per-image outputs of one pass over a dataset, kept on the CPU."""
+
+    paths: list[str] = field(default_factory=list)
+    defect_types: list[str] = field(default_factory=list)
+    labels: list[torch.Tensor] = field(default_factory=list)
+    scores: list[torch.Tensor] = field(default_factory=list)
+    maps: list[torch.Tensor] = field(default_factory=list)
+    masks: list[torch.Tensor] = field(default_factory=list)
+    has_mask: list[torch.Tensor] = field(default_factory=list)
+
+    def add(self, batch: dict, scores: torch.Tensor, maps: torch.Tensor) -> None:
+        self.paths += list(batch["path"])
+        self.defect_types += list(batch.get("defect_type", ["unknown"] * len(scores)))
+        self.scores.append(scores.detach().float().cpu())
+        self.maps.append(maps.detach().float().cpu()[:, 0])
+        if "label" in batch:
+            self.labels.append(torch.as_tensor(batch["label"]).cpu())
+            self.masks.append(batch["mask"].detach().cpu()[:, 0] > 0.5)
+            self.has_mask.append(torch.as_tensor(batch["has_mask"]).cpu())
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+    def stacked(self) -> dict[str, torch.Tensor]:
+        """Concatenated tensors: scores (N,), maps (N,H,W), and labels/masks when known."""
+        out = {"scores": torch.cat(self.scores), "maps": torch.cat(self.maps)}
+        if self.labels:
+            out |= {
+                "labels": torch.cat(self.labels),
+                "masks": torch.cat(self.masks),
+                "has_mask": torch.cat(self.has_mask).bool(),
+            }
+        return out
+
+
+def compute_metrics(results: EvalResults) -> tuple[dict[str, float], list[str]]:
+    """Image metrics, and pixel metrics over the images that have exact masks.
+
+    Returns the metrics and notes on what was skipped and why (never a faked figure).
+    """
+    data = results.stacked()
+    notes: list[str] = []
+    labels = data["labels"]
+    if labels.min() == labels.max():
+        kind = "anomalous" if labels[0] else "normal"
+        return {}, [f"all {len(labels)} images are {kind}: AUROC and F1 are undefined"]
+    metrics = image_metrics(data["scores"], labels)
+    with_mask = data["has_mask"]
+    if not bool(with_mask[labels == 1].any()):
+        notes.append("no anomalous image has a pixel mask: pixel metrics skipped")
+    else:
+        if not bool(with_mask.all()):
+            notes.append(f"pixel metrics over the {int(with_mask.sum())} images with masks")
+        metrics |= pixel_metrics(data["maps"][with_mask], data["masks"][with_mask])
+    return metrics, notes

@@ -1,0 +1,83 @@
+"""What a run leaves in its directory: metrics.json, scores CSV, heatmaps, ROC curve."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+
+from adbench.data.images import read_image
+from adbench.methods.results import EvalResults
+from adbench.postprocess import Calibration
+from adbench.reporting import write_csv_atomic
+from adbench.visualize import heatmap_panel, save_panel, save_roc_curve
+
+
+def write_test_outputs(
+    out_dir: Path, results: EvalResults, calibration: Calibration, heatmaps: bool, roc: bool
+) -> None:
+    """scores.csv (file, label, defect, raw, normalised, prediction), heatmaps/, roc_curve.png."""
+    data = results.stacked()
+    normalized = calibration.normalize_scores(data["scores"])
+    rows = [
+        [path, int(label), defect, f"{raw:.6g}", f"{norm:.4f}", int(norm >= 0.5)]
+        for path, label, defect, raw, norm in zip(
+            results.paths, data["labels"].tolist(), results.defect_types,
+            data["scores"].tolist(), normalized.tolist(), strict=True,
+        )
+    ]  # fmt: skip
+    header = ["file", "label", "defect_type", "raw_score", "normalized_score", "prediction"]
+    write_csv_atomic(out_dir / "scores.csv", header, rows)
+    if roc and data["labels"].min() != data["labels"].max():
+        save_roc_curve(
+            out_dir / "roc_curve.png", data["scores"].numpy(), data["labels"].numpy(), "image ROC"
+        )
+    if heatmaps:
+        masks = [
+            m if known else None for m, known in zip(data["masks"], data["has_mask"], strict=False)
+        ]
+        write_heatmaps(
+            out_dir / "heatmaps",
+            results.paths,
+            data["maps"],
+            calibration,
+            masks,
+            results.defect_types,
+        )
+
+
+def write_predictions(
+    out_dir: Path, paths: list[str], scores: torch.Tensor, maps: torch.Tensor,
+    calibration: Calibration, heatmaps: bool,
+) -> None:  # fmt: skip
+    """anomaly_scores.csv (file, raw, normalised, prediction) and heatmaps for new images."""
+    normalized = calibration.normalize_scores(scores)
+    rows = [
+        [path, f"{raw:.6g}", f"{norm:.4f}", int(norm >= 0.5)]
+        for path, raw, norm in zip(paths, scores.tolist(), normalized.tolist(), strict=True)
+    ]
+    header = ["file", "raw_score", "normalized_score", "prediction"]
+    write_csv_atomic(out_dir / "anomaly_scores.csv", header, rows)
+    if heatmaps:
+        write_heatmaps(out_dir / "heatmaps", paths, maps, calibration, [None] * len(paths))
+
+
+def write_heatmaps(
+    directory: Path,
+    paths: list[str],
+    maps: torch.Tensor,
+    calibration: Calibration,
+    masks: list[torch.Tensor | None],
+    groups: list[str] | None = None,
+) -> None:
+    """One panel per image, named after it (and its defect type, when images share names)."""
+    normalized = calibration.normalize_maps(maps).numpy()
+    for index, path in enumerate(paths):
+        height, width = normalized[index].shape
+        image = np.asarray(Image.fromarray(read_image(Path(path))).resize((width, height)))
+        mask = masks[index]
+        panel = heatmap_panel(image, normalized[index], None if mask is None else mask.numpy())
+        name = Path(path).stem + ".png"
+        save_panel(directory / (groups[index] if groups else "") / name, panel)

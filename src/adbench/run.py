@@ -1,0 +1,118 @@
+"""Orchestration of one run: train (fit, calibrate on validation, test) or predict."""
+
+from __future__ import annotations
+
+import logging
+import time
+import warnings
+from pathlib import Path
+
+import lightning as L
+import torch
+from hydra.utils import instantiate
+from omegaconf import DictConfig, OmegaConf
+
+from adbench.checkpoints import load_module
+from adbench.data import PredictDataModule
+from adbench.errors import AdbenchError
+from adbench.outputs import write_predictions, write_test_outputs
+from adbench.reporting import format_metrics_table, write_json_atomic
+
+TASKS = ("train", "predict")
+
+# Lightning's notes that are expected here (methods without optimizer, frozen backbones, ...)
+EXPECTED_WARNINGS = (
+    r".*configure_optimizers.* returned `None`",
+    r".*`training_step` returned `None`",
+    r".*module\(s\) in eval mode",
+    r".*does not have many workers",
+    r".*smaller than the logging interval",
+    r".*isinstance\(treespec, LeafSpec\)",
+)
+
+
+def quiet_lightning() -> None:
+    """Hide Lightning's start-up chatter and the warnings that are expected in adbench."""
+    for pattern in EXPECTED_WARNINGS:
+        warnings.filterwarnings("ignore", message=pattern)
+    for name in ("lightning.pytorch.utilities.rank_zero", "lightning.fabric.utilities.seed"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def run(cfg: DictConfig) -> float | None:
+    """Run cfg.task; returns the validation image AUROC of a train run (for sweepers)."""
+    if cfg.task not in TASKS:
+        raise AdbenchError(f"task={cfg.task} is unknown: use one of {', '.join(TASKS)}")
+    out_dir = Path(cfg.output_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    quiet_lightning()
+    L.seed_everything(cfg.seed, verbose=False)
+    OmegaConf.save(cfg, out_dir / "config.yaml", resolve=True)
+    if cfg.task == "predict":
+        predict(cfg, out_dir)
+        return None
+    return train(cfg, out_dir)
+
+
+def train(cfg: DictConfig, out_dir: Path) -> float | None:
+    datamodule = instantiate(cfg.dataset, _convert_="all")
+    module = instantiate(cfg.model, _convert_="all")
+    trainer = _trainer(cfg)
+    started = time.perf_counter()
+    trainer.fit(module, datamodule=datamodule)
+    fit_seconds = time.perf_counter() - started
+    trainer.save_checkpoint(out_dir / "model.ckpt")
+    started = time.perf_counter()
+    trainer.test(module, datamodule=datamodule, verbose=False)
+    test_seconds = time.perf_counter() - started
+    write_test_outputs(
+        out_dir, module.test_results, module.calibration, cfg.output.heatmaps, cfg.output.roc_curve
+    )
+    validation = module.val_metrics
+    summary = {
+        "model": module.name,
+        "dataset": _dataset_name(cfg),
+        "metrics": module.test_metrics,
+        "validation": validation,
+        "notes": module.test_notes,
+        "calibration": module.calibration.as_dict(),
+        "timing": {
+            "fit_seconds": round(fit_seconds, 2),
+            "test_seconds": round(test_seconds, 2),
+            "test_images": len(module.test_results),
+        },
+    }
+    write_json_atomic(out_dir / "metrics.json", summary)
+    print(format_metrics_table(module.test_metrics, title=f"{module.name} on {summary['dataset']}"))
+    for note in module.test_notes:
+        print(f"note: {note}")
+    print(f"outputs: {out_dir}")
+    return validation.get("val_image_auroc")
+
+
+def predict(cfg: DictConfig, out_dir: Path) -> None:
+    if not cfg.predict.input:
+        raise AdbenchError("predict.input is not set: pass predict.input=DIR (a folder of images)")
+    module = load_module(cfg.ckpt_path, cfg.model._target_)
+    datamodule = PredictDataModule(
+        cfg.predict.input, module.image_size, cfg.predict.batch_size, cfg.dataset.num_workers
+    )
+    batches = _trainer(cfg, logger=False).predict(module, datamodule=datamodule)
+    paths = [path for batch in batches for path in batch["path"]]
+    scores = torch.cat([batch["scores"] for batch in batches])
+    maps = torch.cat([batch["maps"] for batch in batches])[:, 0]
+    write_predictions(out_dir, paths, scores, maps, module.calibration, cfg.output.heatmaps)
+    print(f"scored {len(paths)} images: {out_dir / 'anomaly_scores.csv'}")
+
+
+def _trainer(cfg: DictConfig, logger=None) -> L.Trainer:
+    if logger is None:
+        logger = instantiate(cfg.logger) if cfg.logger else False
+    return instantiate(cfg.trainer, logger=logger)
+
+
+def _dataset_name(cfg: DictConfig) -> str:
+    category = cfg.dataset.get("category")
+    return f"{cfg.dataset._target_.rsplit('.', 1)[-1].removesuffix('DataModule').lower()}" + (
+        f"/{category}" if category else ""
+    )

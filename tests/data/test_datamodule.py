@@ -1,0 +1,77 @@
+"""Splits, resizing and early errors of the datamodules."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from conftest import write_image
+
+from adbench.data import FolderDataModule, MVTecDataModule
+from adbench.errors import AdbenchError
+
+
+def make(root, **kwargs) -> MVTecDataModule:
+    module = MVTecDataModule(root=str(root), category="cat", image_size=48, batch_size=4, **kwargs)
+    module.setup()
+    return module
+
+
+def test_validation_holds_out_train_normals_never_test_images(mvtec_tree):
+    module = make(mvtec_tree, val_split=0.3)
+    val_images = {s.image for s in module.val_samples}
+    assert not val_images & {s.image for s in module.train_samples}
+    assert not val_images & {s.image for s in module.test_samples}
+    assert len(module.train_samples) == 7
+    labels = sorted(s.label for s in module.val_samples)
+    assert labels == [0, 0, 0, 1, 1, 1]  # each held-out normal also with a synthetic anomaly
+
+
+def test_validation_without_synthetic_anomalies_is_normals_only(mvtec_tree):
+    module = make(mvtec_tree, val_synthetic_anomalies=False)
+    assert {s.label for s in module.val_samples} == {0}
+
+
+def test_batches_are_resized_with_binary_masks(mvtec_tree):
+    module = make(mvtec_tree)
+    batch = next(iter(module.test_dataloader()))
+    assert batch["image"].shape[1:] == (3, 48, 48)
+    assert batch["mask"].shape[1:] == (1, 48, 48)
+    assert set(torch.unique(batch["mask"]).tolist()) <= {0.0, 1.0}
+    assert batch["image"].min() >= 0 and batch["image"].max() <= 1
+
+
+def test_synthetic_validation_anomalies_have_masks_and_repeat(mvtec_tree):
+    module = make(mvtec_tree)
+    first = [b for b in module.val_dataloader()]
+    second = [b for b in module.val_dataloader()]
+    anomalous = torch.cat([b["mask"][b["label"] == 1] for b in first])
+    assert (anomalous.flatten(1).sum(1) > 0).all()
+    for a, b in zip(first, second, strict=True):
+        assert torch.equal(a["image"], b["image"])
+
+
+def test_mask_of_the_wrong_size_names_both_files(mvtec_tree):
+    mask = mvtec_tree / "cat" / "ground_truth" / "dent" / "001_mask.png"
+    write_image(mask, np.zeros((10, 12), np.uint8))
+    with pytest.raises(AdbenchError, match=r"001_mask.png is 12x10 .*001.png is 64x64"):
+        make(mvtec_tree)
+
+
+def test_unreadable_image_is_named(mvtec_tree):
+    broken = mvtec_tree / "cat" / "test" / "good" / "002.png"
+    broken.write_bytes(b"not a png")
+    with pytest.raises(AdbenchError, match=r"cannot read image .*002.png"):
+        make(mvtec_tree)
+
+
+def test_folder_datamodule_anomalies_without_masks_have_no_mask(tmp_path, mvtec_tree):
+    module = FolderDataModule(
+        normal_dir=str(mvtec_tree / "cat" / "train" / "good"),
+        abnormal_dir=str(mvtec_tree / "cat" / "test" / "dent"),
+        image_size=32,
+    )
+    module.setup()
+    batch = next(iter(module.test_dataloader()))
+    assert not batch["has_mask"][batch["label"] == 1].any()
+    assert batch["has_mask"][batch["label"] == 0].all()

@@ -1,0 +1,73 @@
+"""PatchCore: coreset, neighbour search, batch independence, bank save/load."""
+
+from __future__ import annotations
+
+import torch
+
+from adbench.backbones import FeatureExtractor
+from adbench.methods.patchcore import PatchcoreModel
+from adbench.methods.patchcore.coreset import greedy_coreset
+from adbench.methods.patchcore.neighbours import nearest_neighbours
+
+
+def test_coreset_covers_every_cluster():
+    centres = torch.tensor([[0.0, 0.0], [10.0, 0.0], [0.0, 10.0], [10.0, 10.0]])
+    points = (centres.repeat_interleave(50, 0) + 0.1 * torch.randn(200, 2)).contiguous()
+    chosen = greedy_coreset(points, 4, projection_dim=0, generator=torch.Generator().manual_seed(0))
+    clusters = {int(i) // 50 for i in chosen}
+    assert clusters == {0, 1, 2, 3}
+
+
+def test_coreset_keeps_everything_when_asked_for_more():
+    assert greedy_coreset(torch.randn(5, 3), 9).tolist() == [0, 1, 2, 3, 4]
+
+
+def test_chunked_neighbours_equal_brute_force():
+    queries, bank = torch.randn(300, 16), torch.randn(70, 16)
+    distances, indices = nearest_neighbours(queries, bank, k=3, chunk_size=64)
+    expected = torch.cdist(queries, bank).topk(3, dim=1, largest=False)
+    assert torch.equal(indices, expected.indices)
+    assert torch.allclose(distances, expected.values, atol=1e-4)
+
+
+def fitted_model(seed: int = 0) -> PatchcoreModel:
+    torch.manual_seed(seed)
+    extractor = FeatureExtractor("tf_efficientnet_lite0", [2, 3], weights="random")
+    model = PatchcoreModel(extractor, coreset_sampling_ratio=0.5, num_neighbors=3).eval()
+    with torch.no_grad():
+        model.fit([model.embed(torch.rand(4, 3, 64, 64))])
+    return model
+
+
+def test_scores_do_not_depend_on_the_rest_of_the_batch():
+    model = fitted_model()
+    images = torch.rand(3, 3, 64, 64)
+    with torch.no_grad():
+        scores, maps = model(images)
+        alone, alone_map = model(images[1:2])
+    assert torch.allclose(scores[1], alone[0], atol=1e-5)
+    assert torch.allclose(maps[1], alone_map[0], atol=1e-5)
+    assert maps.shape == (3, 1, 64, 64)
+
+
+def test_training_images_score_lower_than_noise():
+    torch.manual_seed(0)
+    extractor = FeatureExtractor("tf_efficientnet_lite0", [2, 3], weights="embedded")
+    model = PatchcoreModel(extractor, coreset_sampling_ratio=1.0).eval()
+    smooth = torch.linspace(0, 1, 64).view(1, 1, 1, 64).expand(4, 3, 64, 64).contiguous()
+    with torch.no_grad():
+        model.fit([model.embed(smooth)])
+        normal, _ = model(smooth[:1])
+        odd, _ = model(torch.rand(1, 3, 64, 64))
+    assert odd > normal
+
+
+def test_memory_bank_survives_a_state_dict_round_trip():
+    model = fitted_model()
+    extractor = FeatureExtractor("tf_efficientnet_lite0", [2, 3], weights="random")
+    fresh = PatchcoreModel(extractor, num_neighbors=3)
+    fresh.load_state_dict(model.state_dict())
+    fresh.eval()
+    images = torch.rand(2, 3, 64, 64)
+    with torch.no_grad():
+        assert torch.equal(model(images)[0], fresh(images)[0])

@@ -1,0 +1,50 @@
+"""Bad input ends in one clear line on stderr and exit code 2, never a traceback."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+
+def run_cli(*args: str, cwd) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "adbench", *args, "logger=none", f"output_dir={cwd}/out"],
+        capture_output=True, text=True, cwd=cwd, timeout=300,
+    )  # fmt: skip
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess, *fragments: str) -> None:
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert "Traceback" not in result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("adbench: error:")]
+    assert len(errors) == 1, result.stderr[-2000:]
+    for fragment in fragments:
+        assert fragment in errors[0]
+
+
+def test_missing_dataset_dir_names_layout(tmp_path):
+    result = run_cli("dataset=mvtec", f"dataset.root={tmp_path}/nope", cwd=tmp_path)
+    assert_one_line_error(result, "nope", "train/good")
+
+
+def test_unset_required_key_is_named(tmp_path):
+    result = run_cli("dataset=mvtec", cwd=tmp_path)
+    assert_one_line_error(result, "dataset.root")
+
+
+def test_unknown_task(tmp_path):
+    result = run_cli("task=dance", cwd=tmp_path)
+    assert_one_line_error(result, "task=dance")
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (("task=predict", "predict.input=."), "ckpt_path"),
+        (("task=predict", "ckpt_path=missing.ckpt", "predict.input=."), "missing.ckpt"),
+    ],
+)
+def test_predict_inputs(tmp_path, args, fragment):
+    assert_one_line_error(run_cli(*args, cwd=tmp_path), fragment)

@@ -1,0 +1,76 @@
+"""A whole run on tiny data: outputs written, and a saved model predicts the same scores."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+import torch
+
+from adbench.checkpoints import load_module
+from adbench.errors import AdbenchError
+from adbench.run import run
+
+
+@pytest.fixture
+def trained_run(compose_config, mvtec_tree, tmp_path):
+    cfg = compose_config(
+        "dataset=mvtec",
+        f"dataset.root={mvtec_tree}",
+        "dataset.category=cat",
+        "dataset.image_size=64",
+        "model.coreset_sampling_ratio=0.5",
+    )
+    value = run(cfg)
+    return cfg, tmp_path / "run", value
+
+
+def read_csv(path):
+    with open(path) as file:
+        return list(csv.DictReader(file))
+
+
+def test_train_run_writes_metrics_scores_heatmaps_and_config(trained_run):
+    _, out, value = trained_run
+    summary = json.loads((out / "metrics.json").read_text())
+    for key in ("image_auroc", "pixel_auroc", "pixel_aupro_30", "image_f1_max_oracle"):
+        assert 0 <= summary["metrics"][key] <= 1
+    assert value == summary["validation"]["val_image_auroc"]
+    rows = read_csv(out / "scores.csv")
+    assert len(rows) == 6 and {r["defect_type"] for r in rows} == {"good", "dent"}
+    assert all(0 <= float(r["normalized_score"]) <= 1 for r in rows)
+    assert len(list((out / "heatmaps").rglob("*.png"))) == 6
+    assert (out / "roc_curve.png").is_file()
+    assert (out / "config.yaml").is_file() and (out / "model.ckpt").is_file()
+
+
+def test_obvious_defects_are_found(trained_run):
+    _, out, _ = trained_run
+    summary = json.loads((out / "metrics.json").read_text())
+    assert summary["metrics"]["image_auroc"] >= 0.9
+
+
+def test_saved_model_predicts_the_same_scores(trained_run, compose_config, mvtec_tree, tmp_path):
+    _, out, _ = trained_run
+    test_scores = {r["file"]: float(r["raw_score"]) for r in read_csv(out / "scores.csv")}
+    folder = mvtec_tree / "cat" / "test" / "dent"
+    cfg = compose_config(
+        "task=predict", f"ckpt_path={out / 'model.ckpt'}", f"predict.input={folder}",
+        f"output_dir={tmp_path / 'predict'}",
+    )  # fmt: skip
+    run(cfg)
+    predicted = read_csv(tmp_path / "predict" / "anomaly_scores.csv")
+    assert len(predicted) == 3
+    for row in predicted:
+        assert float(row["raw_score"]) == pytest.approx(test_scores[row["file"]], rel=1e-5)
+    assert len(list((tmp_path / "predict" / "heatmaps").glob("*.png"))) == 3
+
+
+def test_checkpoint_of_another_model_is_refused(trained_run, tmp_path):
+    _, out, _ = trained_run
+    checkpoint = torch.load(out / "model.ckpt", weights_only=True)
+    checkpoint["adbench"] = {"model": "padim", "class": "PadimModule"}
+    torch.save(checkpoint, tmp_path / "other.ckpt")
+    with pytest.raises(AdbenchError, match="holds a padim model, not patchcore: add model=padim"):
+        load_module(tmp_path / "other.ckpt", "adbench.methods.patchcore.PatchcoreModule")
