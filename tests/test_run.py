@@ -6,21 +6,26 @@ import csv
 import json
 
 import pytest
-import torch
-
 from adbench.checkpoints import load_module
 from adbench.errors import AdbenchError
 from adbench.run import run
 
 
-@pytest.fixture
-def trained_run(compose_config, mvtec_tree, tmp_path):
+MODELS = {
+    "patchcore": ["model.coreset_sampling_ratio=0.5"],
+    "padim": ["model.n_features=50"],
+}
+
+
+@pytest.fixture(params=sorted(MODELS))
+def trained_run(request, compose_config, mvtec_tree, tmp_path):
     cfg = compose_config(
+        f"model={request.param}",
         "dataset=mvtec",
         f"dataset.root={mvtec_tree}",
         "dataset.category=cat",
         "dataset.image_size=64",
-        "model.coreset_sampling_ratio=0.5",
+        *MODELS[request.param],
     )
     value = run(cfg)
     return cfg, tmp_path / "run", value
@@ -52,11 +57,12 @@ def test_obvious_defects_are_found(trained_run):
 
 
 def test_saved_model_predicts_the_same_scores(trained_run, compose_config, mvtec_tree, tmp_path):
-    _, out, _ = trained_run
+    cfg, out, _ = trained_run
     test_scores = {r["file"]: float(r["raw_score"]) for r in read_csv(out / "scores.csv")}
     folder = mvtec_tree / "cat" / "test" / "dent"
     cfg = compose_config(
-        "task=predict", f"ckpt_path={out / 'model.ckpt'}", f"predict.input={folder}",
+        "task=predict",
+        f"model={cfg.model._target_.split('.')[2]}", f"ckpt_path={out / 'model.ckpt'}", f"predict.input={folder}",
         f"output_dir={tmp_path / 'predict'}",
     )  # fmt: skip
     run(cfg)
@@ -67,10 +73,11 @@ def test_saved_model_predicts_the_same_scores(trained_run, compose_config, mvtec
     assert len(list((tmp_path / "predict" / "heatmaps").glob("*.png"))) == 3
 
 
-def test_checkpoint_of_another_model_is_refused(trained_run, tmp_path):
-    _, out, _ = trained_run
-    checkpoint = torch.load(out / "model.ckpt", weights_only=True)
-    checkpoint["adbench"] = {"model": "padim", "class": "PadimModule"}
-    torch.save(checkpoint, tmp_path / "other.ckpt")
-    with pytest.raises(AdbenchError, match="holds a padim model, not patchcore: add model=padim"):
-        load_module(tmp_path / "other.ckpt", "adbench.methods.patchcore.PatchcoreModule")
+def test_checkpoint_of_another_model_is_refused(trained_run):
+    cfg, out, _ = trained_run
+    if cfg.model._target_.endswith("PatchcoreModule"):
+        other, name = "adbench.methods.padim.PadimModule", "padim"
+    else:
+        other, name = "adbench.methods.patchcore.PatchcoreModule", "patchcore"
+    with pytest.raises(AdbenchError, match=f"holds a [a-z]+ model, not {name}: add model="):
+        load_module(out / "model.ckpt", other)

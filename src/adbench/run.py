@@ -35,7 +35,7 @@ def quiet_lightning() -> None:
     """Hide Lightning's start-up chatter and the warnings that are expected in adbench."""
     for pattern in EXPECTED_WARNINGS:
         warnings.filterwarnings("ignore", message=pattern)
-    for name in ("lightning.pytorch.utilities.rank_zero", "lightning.fabric.utilities.seed"):
+    for name in ("lightning.pytorch", "lightning.fabric"):
         logging.getLogger(name).setLevel(logging.WARNING)
 
 

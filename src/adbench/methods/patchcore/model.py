@@ -10,6 +10,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from adbench.backbones import FeatureExtractor
+from adbench.methods.buffers import resize_fitted_buffers
 from adbench.methods.patchcore.coreset import greedy_coreset
 from adbench.methods.patchcore.neighbours import nearest_neighbours
 from adbench.postprocess import GaussianSmoothing
@@ -95,9 +96,7 @@ class PatchcoreModel(nn.Module):
 
     def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs) -> None:
         """The bank's size is known only from the checkpoint: resize before loading."""
-        key = prefix + "memory_bank"
-        if key in state_dict:
-            self.memory_bank = torch.empty_like(state_dict[key])
+        resize_fitted_buffers(self, state_dict, prefix, ("memory_bank",))
         super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
 

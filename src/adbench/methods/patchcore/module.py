@@ -7,11 +7,11 @@ from typing import Any
 import torch
 
 from adbench.backbones import FeatureExtractor
-from adbench.methods.base import AnomalyModule
+from adbench.methods.one_pass import OnePassModule
 from adbench.methods.patchcore.model import PatchcoreModel
 
 
-class PatchcoreModule(AnomalyModule):
+class PatchcoreModule(OnePassModule):
     """`model=patchcore`: no gradient steps; the memory bank is the whole of training."""
 
     name = "patchcore"
@@ -42,22 +42,9 @@ class PatchcoreModule(AnomalyModule):
         )
         self._embeddings: list[torch.Tensor] = []
 
-    def configure_optimizers(self) -> None:
-        return None
+    def collect(self, images: torch.Tensor) -> None:
+        self._embeddings.append(self.model.embed(images).cpu())
 
-    def training_step(self, batch: dict, batch_idx: int) -> None:
-        with torch.no_grad():
-            self._embeddings.append(self.model.embed(batch["image"]).cpu())
-
-    def on_validation_epoch_start(self) -> None:
-        """Validation runs before on_train_epoch_end: the bank must exist by now."""
-        self._build_memory_bank()
-        super().on_validation_epoch_start()
-
-    def on_train_epoch_end(self) -> None:
-        self._build_memory_bank()
-
-    def _build_memory_bank(self) -> None:
-        if self._embeddings:
-            self.model.fit(self._embeddings)
-            self._embeddings = []
+    def finish_fit(self) -> None:
+        self.model.fit(self._embeddings)
+        self._embeddings = []

@@ -1,0 +1,74 @@
+"""PaDiM as a pure torch module (Defard et al., ICPR 2020): per-position Gaussians over a
+random subset of concatenated backbone features, Mahalanobis distance maps."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from adbench.backbones import FeatureExtractor
+from adbench.methods.buffers import resize_fitted_buffers
+from adbench.methods.padim.gaussian import PositionGaussianAccumulator, mahalanobis
+from adbench.postprocess import GaussianSmoothing
+
+FITTED = ("mean", "cholesky")
+
+
+class PadimModel(nn.Module):
+    """Eval forward: images in [0, 1] (B,3,H,W) -> (image scores (B,), anomaly maps (B,1,H,W))."""
+
+    def __init__(
+        self,
+        extractor: FeatureExtractor,
+        n_features: int = 100,
+        eps: float = 0.01,
+        smoothing_sigma: float = 4.0,
+        seed: int = 0,
+    ) -> None:
+        super().__init__()
+        self.extractor = extractor
+        self.eps = eps
+        total = sum(extractor.channels)
+        n_features = min(n_features, total)
+        generator = torch.Generator().manual_seed(seed)
+        index = torch.randperm(total, generator=generator)[:n_features].sort().values
+        self.register_buffer("feature_index", index)
+        self.register_buffer("mean", torch.empty(0, n_features))
+        self.register_buffer("cholesky", torch.empty(0, n_features, n_features))
+        self.smoothing = GaussianSmoothing(smoothing_sigma)
+        self.accumulator = PositionGaussianAccumulator()
+
+    def embed(self, images: torch.Tensor) -> torch.Tensor:
+        """(B, D, h, w): the chosen channels of all levels, upsampled to the finest level."""
+        levels = self.extractor(images)
+        size = levels[0].shape[-2:]
+        stacked = torch.cat(
+            [levels[0]] + [F.interpolate(f, size=size, mode="nearest") for f in levels[1:]],
+            dim=1,
+        )
+        return stacked.index_select(1, self.feature_index)
+
+    @torch.no_grad()
+    def accumulate(self, images: torch.Tensor) -> None:
+        self.accumulator.add(self.embed(images).flatten(2).cpu())
+
+    def fit(self) -> None:
+        """Solve the accumulated statistics; the accumulator is emptied."""
+        mean, cholesky = self.accumulator.solve(self.eps)
+        self.mean, self.cholesky = mean.to(self.feature_index.device), cholesky.to(self.mean)
+        self.accumulator = PositionGaussianAccumulator()
+
+    def forward(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        embeddings = self.embed(images)
+        batch, _, height, width = embeddings.shape
+        distances = mahalanobis(embeddings.flatten(2), self.mean, self.cholesky)
+        maps = distances.view(batch, 1, height, width)
+        maps = F.interpolate(maps, size=images.shape[-2:], mode="bilinear", align_corners=False)
+        maps = self.smoothing(maps)
+        return maps.amax(dim=(1, 2, 3)), maps
+
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs) -> None:
+        """Statistics' shapes depend on the image size: take them from the checkpoint."""
+        resize_fitted_buffers(self, state_dict, prefix, FITTED)
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)

@@ -1,0 +1,67 @@
+"""PaDiM: incremental statistics equal a direct computation; scores are per image; save/load."""
+
+from __future__ import annotations
+
+import torch
+
+from adbench.backbones import FeatureExtractor
+from adbench.methods.padim import PadimModel
+from adbench.methods.padim.gaussian import PositionGaussianAccumulator, mahalanobis
+
+
+def test_incremental_covariance_equals_direct_computation():
+    torch.manual_seed(0)
+    features = torch.randn(30, 5, 7) * 3 + 1  # (images, dims, positions)
+    accumulator = PositionGaussianAccumulator()
+    for chunk in features.split(7):  # uneven batches
+        accumulator.add(chunk)
+    mean, cholesky = accumulator.solve(eps=0.01)
+    for position in range(7):
+        samples = features[:, :, position].double()
+        expected = torch.cov(samples.T) + 0.01 * torch.eye(5, dtype=torch.float64)
+        covariance = cholesky[position].double() @ cholesky[position].double().T
+        assert torch.allclose(covariance, expected, atol=1e-4)
+        assert torch.allclose(mean[position].double(), samples.mean(0), atol=1e-5)
+
+
+def test_mahalanobis_matches_explicit_inverse():
+    torch.manual_seed(1)
+    mean = torch.randn(4, 3)
+    a = torch.randn(4, 3, 3)
+    covariance = a @ a.transpose(1, 2) + torch.eye(3)
+    features = torch.randn(2, 3, 4)
+    distances = mahalanobis(features, mean, torch.linalg.cholesky(covariance))
+    for b in range(2):
+        for p in range(4):
+            delta = features[b, :, p] - mean[p]
+            expected = (delta @ torch.linalg.inv(covariance[p]) @ delta).sqrt()
+            assert torch.allclose(distances[b, p], expected, atol=1e-4)
+
+
+def fitted(seed: int = 0) -> PadimModel:
+    torch.manual_seed(seed)
+    model = PadimModel(FeatureExtractor("tf_efficientnet_lite0", [1, 2], weights="random"), 20)
+    model.eval()
+    model.accumulate(torch.rand(6, 3, 64, 64))
+    model.fit()
+    return model
+
+
+def test_scores_do_not_depend_on_the_batch_and_maps_have_input_size():
+    model = fitted()
+    images = torch.rand(3, 3, 64, 64)
+    with torch.no_grad():
+        scores, maps = model(images)
+        alone, _ = model(images[2:])
+    assert maps.shape == (3, 1, 64, 64)
+    assert torch.allclose(scores[2], alone[0], atol=1e-5)
+
+
+def test_statistics_survive_a_state_dict_round_trip():
+    model = fitted()
+    fresh = PadimModel(FeatureExtractor("tf_efficientnet_lite0", [1, 2], weights="random"), 20)
+    fresh.load_state_dict(model.state_dict())
+    fresh.eval()
+    images = torch.rand(2, 3, 64, 64)
+    with torch.no_grad():
+        assert torch.equal(model(images)[0], fresh(images)[0])
