@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test test-slow lint format clean
+.PHONY: install demo test test-slow bench lint clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,9 @@ test: install
 
 test-slow: install
 	$(PY) -m pytest -q -m slow
+
+bench: install
+	$(PY) -m adbench.bench
 
 lint: install
 	$(PY) -m ruff check src tests

@@ -13,28 +13,57 @@ from typing import Any
 
 
 def _format_value(value: Any) -> str:
-    """Numbers with 4 decimals; anything else as text."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return f"{float(value):.4f}"
+    """Floats with 4 decimals, integers as they are, None as n/a; anything else as text."""
+    if value is None:
+        return "n/a"
+    if isinstance(value, float):
+        return f"{value:.4f}"
     return str(value)
 
 
-def format_metrics_table(metrics: dict[str, float], title: str | None = None) -> str:
-    """Aligned markdown table ``metric | value`` sorted by metric name, optional heading."""
-    rows = [(name.replace("|", "\\|"), _format_value(metrics[name])) for name in sorted(metrics)]
-    name_width = max([len("metric"), *(len(name) for name, _ in rows)])
-    value_width = max([len("value"), *(len(value) for _, value in rows)])
-    lines = [
-        f"| {'metric'.ljust(name_width)} | {'value'.rjust(value_width)} |",
-        f"| {'-' * name_width} | {'-' * (value_width - 1)}: |",
-        *(f"| {name.ljust(name_width)} | {value.rjust(value_width)} |" for name, value in rows),
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def format_table(
+    header: Sequence[str], rows: Sequence[Sequence[Any]], title: str | None = None
+) -> str:
+    """Aligned markdown table; numeric columns right-aligned, floats with 4 decimals."""
+    cells = [[_format_value(v).replace("|", "\\|") for v in row] for row in rows]
+    numeric = [
+        bool(rows) and all(_is_number(row[i]) or row[i] is None for row in rows)
+        for i in range(len(header))
     ]
+    widths = [max([len(name), 3, *(len(row[i]) for row in cells)]) for i, name in enumerate(header)]
+
+    def line(values: Sequence[str]) -> str:
+        padded = (
+            v.rjust(w) if right else v.ljust(w)
+            for v, w, right in zip(values, widths, numeric, strict=True)
+        )
+        return "| " + " | ".join(padded) + " |"
+
+    rule = (
+        "| "
+        + " | ".join(
+            "-" * (w - 1) + ":" if right else "-" * w
+            for w, right in zip(widths, numeric, strict=True)
+        )
+        + " |"
+    )
+    lines = [line(list(header)), rule, *(line(row) for row in cells)]
     if title:
         lines = [f"### {title}", "", *lines]
     return "\n".join(lines) + "\n"
 
 
-def _write_text_atomic(path: str | Path, text: str) -> None:
+def format_metrics_table(metrics: dict[str, float], title: str | None = None) -> str:
+    """Aligned markdown table ``metric | value`` sorted by metric name, optional heading."""
+    rows = [(name, float(metrics[name])) for name in sorted(metrics)]
+    return format_table(["metric", "value"], rows, title)
+
+
+def write_text_atomic(path: str | Path, text: str) -> None:
     """Write ``text`` to a temp file next to ``path``, fsync it, then rename over ``path``.
 
     Readers see the old file or the complete new one, never a partial write. The temp file is
@@ -57,7 +86,7 @@ def _write_text_atomic(path: str | Path, text: str) -> None:
 
 def write_json_atomic(path: str | Path, data: dict) -> None:
     """Atomically write ``data`` as indented JSON (serialised before the file is touched)."""
-    _write_text_atomic(path, json.dumps(data, indent=2) + "\n")
+    write_text_atomic(path, json.dumps(data, indent=2) + "\n")
 
 
 def write_csv_atomic(path: str | Path, header: list[str], rows: Sequence[Sequence[Any]]) -> None:
@@ -69,4 +98,4 @@ def write_csv_atomic(path: str | Path, header: list[str], rows: Sequence[Sequenc
     writer = csv.writer(buffer)
     writer.writerow(header)
     writer.writerows(rows)
-    _write_text_atomic(path, buffer.getvalue())
+    write_text_atomic(path, buffer.getvalue())

@@ -1,0 +1,1 @@
+"""`python -m adbench.bench`: speed, memory and accuracy of the feature methods on one table."""

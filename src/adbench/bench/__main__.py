@@ -1,0 +1,103 @@
+"""`python -m adbench.bench`: run the feature methods on the same data, backbone and image size
+and print a markdown table of fit time, throughput, peak memory and AUROC, plus the scaling
+checks (PaDiM fit vs training-set size, PatchCore coreset selection on 100k vectors)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import subprocess
+import sys
+import tempfile
+
+import torch
+
+from adbench.reporting import format_table, write_text_atomic
+
+METHODS = ("patchcore", "padim", "cflow")
+
+
+def job(name: str, **kwargs) -> dict:
+    """Run one job in a fresh Python process and return its result."""
+    request = json.dumps({"job": name, "kwargs": kwargs})
+    result = subprocess.run(
+        [sys.executable, "-m", "adbench.bench.jobs", request],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    for line in result.stdout.splitlines():
+        if line.startswith("BENCH_RESULT "):
+            return json.loads(line.removeprefix("BENCH_RESULT "))
+    tail = (result.stderr.strip().splitlines() or ["no output"])[-1]
+    return {"error": tail}
+
+
+def methods_table(args: argparse.Namespace, scratch: str) -> str:
+    overrides = [
+        f"dataset.category={args.category}",
+        f"dataset.image_size={args.image_size}",
+        f"dataset.batch_size={args.batch_size}",
+        "output.heatmaps=false",
+    ]
+    ceiling = job("backbone", overrides=overrides, layers=[1, 2, 3], batch_size=args.batch_size)
+    rows = [["backbone forward (ceiling)", None, ceiling.get("images_per_second"), 1.0,
+             ceiling.get("peak_mib"), None, None]]  # fmt: skip
+    for method in args.methods:
+        result = job(method, method=method, overrides=overrides, batch_size=args.batch_size,
+                     out_dir=f"{scratch}/{method}")  # fmt: skip
+        if "error" in result:
+            rows.append([f"{method} (failed: {result['error'][:80]})", *[None] * 6])
+            continue
+        speed = result["images_per_second"]
+        rows.append([
+            method, result["fit_seconds"], speed, speed / ceiling["images_per_second"],
+            result["peak_mib"], result["image_auroc"], result["pixel_auroc"],
+        ])  # fmt: skip
+    header = ["method", "fit s", "inference img/s", "vs backbone", "peak MiB",
+              "image AUROC", "pixel AUROC"]  # fmt: skip
+    return format_table(header, rows, title="Feature methods")
+
+
+def scaling_tables(args: argparse.Namespace) -> str:
+    padim_rows = []
+    for n_images in (args.padim_images, 2 * args.padim_images, 4 * args.padim_images):
+        result = job("padim_scaling", n_images=n_images, image_size=args.image_size,
+                     batch_size=args.batch_size)  # fmt: skip
+        padim_rows.append([n_images, result.get("fit_seconds"), result.get("peak_mib")])
+    coreset = job("coreset", n_vectors=args.coreset_vectors, dims=152, ratio=0.1)
+    coreset_rows = [[args.coreset_vectors, coreset.get("selected"), coreset.get("seconds")]]
+    return "\n".join([
+        format_table(["train images", "fit s", "peak MiB"], padim_rows,
+                     title="PaDiM fit vs training-set size"),
+        format_table(["vectors", "selected (10%)", "seconds"], coreset_rows,
+                     title="PatchCore greedy coreset selection"),
+    ])  # fmt: skip
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m adbench.bench", description=__doc__)
+    parser.add_argument("--methods", nargs="+", default=list(METHODS), choices=METHODS)
+    parser.add_argument("--category", default="weave")
+    parser.add_argument("--image-size", type=int, default=256)
+    parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument("--padim-images", type=int, default=50)
+    parser.add_argument("--coreset-vectors", type=int, default=100_000)
+    parser.add_argument("--output", default="outputs/bench/bench.md")
+    args = parser.parse_args(argv)
+    machine = (
+        f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} threads, "
+        f"torch {torch.__version__}, image size {args.image_size}, batch {args.batch_size}"
+    )
+    with tempfile.TemporaryDirectory() as scratch:
+        report = "\n".join([
+            f"# adbench benchmark\n\n{machine}\n",
+            methods_table(args, scratch),
+            scaling_tables(args),
+        ])  # fmt: skip
+    write_text_atomic(args.output, report)
+    print(report)
+    print(f"written to {args.output}")
+
+
+if __name__ == "__main__":
+    main()

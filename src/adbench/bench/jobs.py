@@ -1,0 +1,123 @@
+"""Benchmark jobs. Each runs in a fresh process, so its peak memory is its own."""
+
+from __future__ import annotations
+
+import time
+
+import torch
+from hydra import compose, initialize_config_module
+from hydra.core.global_hydra import GlobalHydra
+from hydra.utils import instantiate
+from omegaconf import DictConfig
+
+from adbench.backbones import FeatureExtractor
+from adbench.run import quiet_lightning
+
+
+def _config(overrides: list[str]) -> DictConfig:
+    GlobalHydra.instance().clear()
+    with initialize_config_module("adbench.conf", version_base="1.3"):
+        return compose("config", overrides=["logger=none", *overrides])
+
+
+def _test_images(datamodule, limit: int) -> torch.Tensor:
+    images = [batch["image"] for batch in datamodule.test_dataloader()]
+    return torch.cat(images)[:limit]
+
+
+def _images_per_second(forward, images: torch.Tensor, batch_size: int) -> float:
+    """Throughput after one warm-up batch, timing whole batches only."""
+    batches = list(images.split(batch_size))
+    with torch.inference_mode():
+        forward(batches[0])
+        started = time.perf_counter()
+        for batch in batches:
+            forward(batch)
+    return len(images) / (time.perf_counter() - started)
+
+
+def method_job(method: str, overrides: list[str], batch_size: int, out_dir: str) -> dict:
+    """Fit one method through Lightning, then time its full inference path and test it."""
+    quiet_lightning()
+    cfg = _config([f"model={method}", f"output_dir={out_dir}", *overrides])
+    datamodule = instantiate(cfg.dataset, _convert_="all")
+    module = instantiate(cfg.model, _convert_="all")
+    trainer = instantiate(cfg.trainer, logger=False, enable_progress_bar=False)
+    started = time.perf_counter()
+    trainer.fit(module, datamodule=datamodule)
+    fit_seconds = time.perf_counter() - started
+    trainer.test(module, datamodule=datamodule, verbose=False)
+    module.eval()
+
+    def full_path(images: torch.Tensor) -> None:
+        scores, maps = module(images)
+        module.calibration.normalize_scores(scores)
+        module.calibration.normalize_maps(maps)
+
+    images = _test_images(datamodule, limit=64)
+    return {
+        "fit_seconds": fit_seconds,
+        "train_images": len(datamodule.train_samples),
+        "images_per_second": _images_per_second(full_path, images, batch_size),
+        "image_auroc": module.test_metrics.get("image_auroc"),
+        "pixel_auroc": module.test_metrics.get("pixel_auroc"),
+    }
+
+
+def backbone_job(overrides: list[str], layers: list[int], batch_size: int) -> dict:
+    """The frozen backbone's forward alone: the ceiling for the feature methods."""
+    cfg = _config(overrides)
+    extractor = FeatureExtractor(layers=layers, **cfg.backbone).eval()
+    size = cfg.dataset.image_size
+    images = torch.rand(64, 3, size, size)
+    return {"images_per_second": _images_per_second(extractor, images, batch_size)}
+
+
+def padim_scaling_job(n_images: int, image_size: int, batch_size: int) -> dict:
+    """PaDiM's fit on n random images: time and (in the caller) peak memory."""
+    from adbench.methods.padim import PadimModel
+
+    cfg = _config([])
+    model = PadimModel(FeatureExtractor(layers=[1, 2, 3], **cfg.backbone)).eval()
+    generator = torch.Generator().manual_seed(0)
+    started = time.perf_counter()
+    for start in range(0, n_images, batch_size):
+        count = min(batch_size, n_images - start)
+        model.accumulate(torch.rand(count, 3, image_size, image_size, generator=generator))
+    model.fit()
+    return {"fit_seconds": time.perf_counter() - started, "train_images": n_images}
+
+
+def coreset_job(n_vectors: int, dims: int, ratio: float) -> dict:
+    """PatchCore's greedy coreset selection alone on random vectors."""
+    from adbench.methods.patchcore.coreset import greedy_coreset
+
+    vectors = torch.randn(n_vectors, dims, generator=torch.Generator().manual_seed(0))
+    started = time.perf_counter()
+    greedy_coreset(vectors, int(n_vectors * ratio), 128, torch.Generator().manual_seed(0))
+    return {"seconds": time.perf_counter() - started, "selected": int(n_vectors * ratio)}
+
+
+JOBS = {
+    "method": method_job,
+    "backbone": backbone_job,
+    "padim_scaling": padim_scaling_job,
+    "coreset": coreset_job,
+}
+
+
+def run_job(name: str, kwargs: dict) -> dict:
+    """Run a job and add this process's peak resident memory in MiB."""
+    import resource
+
+    result = JOBS[name](**kwargs)
+    result["peak_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return result
+
+
+if __name__ == "__main__":
+    import json
+    import sys
+
+    request = json.loads(sys.argv[1])
+    print("BENCH_RESULT " + json.dumps(run_job(request["job"], request["kwargs"])))
