@@ -41,14 +41,14 @@ SYNTHETIC_CATEGORIES: tuple[str, ...] = ("weave", "grain", "nut", "chip")
 TEXTURE_CATEGORIES: tuple[str, ...] = ("weave", "grain")
 DEFECT_TYPES: tuple[str, ...] = ("scratch", "hole", "stain", "foreign_texture", "deformation")
 
-GENERATOR_VERSION = 1  # bump when rendering changes: cached trees with another version regenerate
+GENERATOR_VERSION = 2  # bump when rendering changes: cached trees with another version regenerate
 MARKER_NAME = ".complete.json"
 MIN_IMAGE_SIZE = 32
 
 # --- Difficulty. Each defect image draws severity t ~ U(SEVERITY_RANGE); every knob below is
 # interpolated low -> high at t plus N(0, SEVERITY_JITTER) (clipped to [0, 1]), so small defects
 # tend to be faint (subtle) and large ones strong (obvious). Sizes are fractions of the image side.
-SEVERITY_RANGE = (0.0, 1.0)
+SEVERITY_RANGE = (0.15, 1.0)
 SEVERITY_JITTER = 0.15
 SCRATCH_LENGTH = (0.08, 0.45)  # curve length
 SCRATCH_HALF_WIDTH = (0.0025, 0.009)  # floored at 0.5 px
