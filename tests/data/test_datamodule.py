@@ -75,3 +75,17 @@ def test_folder_datamodule_anomalies_without_masks_have_no_mask(tmp_path, mvtec_
     batch = next(iter(module.test_dataloader()))
     assert not batch["has_mask"][batch["label"] == 1].any()
     assert batch["has_mask"][batch["label"] == 0].all()
+
+
+def test_augmentation_group_reaches_training_images_only(compose_config, mvtec_tree):
+    from hydra.utils import instantiate
+
+    overrides = ["dataset=mvtec", f"dataset.root={mvtec_tree}", "dataset.category=cat"]
+    cfg = compose_config(*overrides, "augmentation=light", "dataset.image_size=32")
+    module = instantiate(cfg.dataset, _convert_="all")
+    module.setup()
+    names = [type(t).__name__ for t in module.augmentations]
+    assert names == ["HorizontalFlip", "Affine", "ColorJitter"]
+    assert next(iter(module.train_dataloader()))["image"].shape[1:] == (3, 32, 32)
+    val_transforms = module.val_dataloader().dataset.transform.transforms
+    assert [type(t).__name__ for t in val_transforms] == ["Resize"]
