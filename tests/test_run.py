@@ -6,10 +6,10 @@ import csv
 import json
 
 import pytest
+
 from adbench.checkpoints import load_module
 from adbench.errors import AdbenchError
 from adbench.run import run
-
 
 MODELS = {
     "patchcore": ["model.coreset_sampling_ratio=0.5"],
@@ -62,9 +62,11 @@ def test_saved_model_predicts_the_same_scores(trained_run, compose_config, mvtec
     folder = mvtec_tree / "cat" / "test" / "dent"
     cfg = compose_config(
         "task=predict",
-        f"model={cfg.model._target_.split('.')[2]}", f"ckpt_path={out / 'model.ckpt'}", f"predict.input={folder}",
+        f"model={cfg.model._target_.split('.')[2]}",
+        f"ckpt_path={out / 'model.ckpt'}",
+        f"predict.input={folder}",
         f"output_dir={tmp_path / 'predict'}",
-    )  # fmt: skip
+    )
     run(cfg)
     predicted = read_csv(tmp_path / "predict" / "anomaly_scores.csv")
     assert len(predicted) == 3
