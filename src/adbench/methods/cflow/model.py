@@ -1,0 +1,143 @@
+"""CFlow as a pure torch module: per backbone level a conditional normalizing flow over feature
+fibers, conditioned on a 2-D positional encoding (Gudovskiy et al., WACV 2022)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Sequence
+
+import torch
+import torch.nn.functional as F
+from FrEIA.framework import SequenceINN
+from FrEIA.modules import AllInOneBlock
+from torch import nn
+
+from adbench.backbones import FeatureExtractor
+from adbench.errors import AdbenchError
+from adbench.postprocess import GaussianSmoothing
+
+LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
+
+
+class CflowModel(nn.Module):
+    """Eval forward: images in [0, 1] (B,3,H,W) -> (image scores (B,), anomaly maps (B,1,H,W)).
+
+    A position's anomaly score is -exp(log p / dim) of its fiber, averaged over the levels: the
+    paper's likelihood without its test-set-wide max shift, so no score depends on other images.
+    """
+
+    def __init__(
+        self,
+        extractor: FeatureExtractor,
+        coupling_blocks: int = 8,
+        clamp_alpha: float = 1.9,
+        condition_vector: int = 128,
+        smoothing_sigma: float = 4.0,
+    ) -> None:
+        super().__init__()
+        if condition_vector <= 0 or condition_vector % 4:
+            raise AdbenchError(
+                f"model.condition_vector={condition_vector} must be a positive multiple of 4"
+            )
+        self.extractor = extractor
+        self.condition_vector = condition_vector
+        self.smoothing = GaussianSmoothing(smoothing_sigma)
+        self.decoders = nn.ModuleList(
+            conditional_flow(channels, condition_vector, coupling_blocks, clamp_alpha)
+            for channels in extractor.channels
+        )
+
+    @torch.no_grad()
+    def level_fibers(self, images: torch.Tensor) -> list[tuple[torch.Tensor, torch.Tensor]]:
+        """Per level (features (B*h*w, C), positional conditions (B*h*w, condition_vector))."""
+        return [self._fibers(level) for level in self.extractor(images)]
+
+    def _fibers(self, features: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        batch, channels, height, width = features.shape
+        encoding = positional_encoding_2d(self.condition_vector, height, width, features)
+        conditions = encoding.permute(1, 2, 0).reshape(1, height * width, -1)
+        conditions = conditions.expand(batch, -1, -1).reshape(batch * height * width, -1)
+        return features.permute(0, 2, 3, 1).reshape(-1, channels), conditions
+
+    def log_likelihood(
+        self, level: int, features: torch.Tensor, conditions: torch.Tensor
+    ) -> torch.Tensor:
+        """log p / dim (N,) of N fibers under the level's flow and a standard normal prior."""
+        latents, log_det_jacobian = self.decoders[level](features, c=[conditions])
+        dim = features.shape[1]
+        log_prob = -dim * LOG_SQRT_2PI - 0.5 * latents.pow(2).sum(dim=1) + log_det_jacobian
+        return log_prob / dim
+
+    def loss(self, level: int, features: torch.Tensor, conditions: torch.Tensor) -> torch.Tensor:
+        """The paper's training loss: mean of -logsigmoid(log p / dim) over the fibers."""
+        return -F.logsigmoid(self.log_likelihood(level, features, conditions)).mean()
+
+    def forward(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        level_maps = []
+        for level, features in enumerate(self.extractor(images)):
+            batch, _, height, width = features.shape
+            log_prob = self.log_likelihood(level, *self._fibers(features))
+            anomaly = -torch.exp(log_prob).view(batch, 1, height, width)
+            level_maps.append(
+                F.interpolate(anomaly, size=images.shape[-2:], mode="bilinear", align_corners=False)
+            )
+        maps = self.smoothing(torch.stack(level_maps).mean(dim=0))
+        return maps.amax(dim=(1, 2, 3)), maps
+
+
+def fiber_batches(
+    level_fibers: Sequence[tuple[torch.Tensor, torch.Tensor]],
+    fiber_batch_size: int,
+    generator: torch.Generator | None = None,
+) -> Iterator[tuple[int, torch.Tensor, torch.Tensor]]:
+    """(level, features, conditions) batches: each level's fibers shuffled and split into
+    batches of at least `fiber_batch_size` (fewer only if the level has fewer fibers)."""
+    for level, (features, conditions) in enumerate(level_fibers):
+        n_batches = max(1, len(features) // fiber_batch_size)
+        order = torch.randperm(len(features), generator=generator).to(features.device)
+        for indices in order.tensor_split(n_batches):
+            yield level, features[indices], conditions[indices]
+
+
+def conditional_flow(
+    channels: int, condition_vector: int, coupling_blocks: int, clamp_alpha: float
+) -> SequenceINN:
+    """A stack of FrEIA all-in-one coupling blocks over `channels`-dim fibers."""
+    flow = SequenceINN(channels)
+    for _ in range(coupling_blocks):
+        flow.append(
+            AllInOneBlock,
+            cond=0,
+            cond_shape=(condition_vector,),
+            subnet_constructor=coupling_subnet,
+            affine_clamping=clamp_alpha,
+            global_affine_type="SOFTPLUS",
+            permute_soft=False,
+        )
+    return flow
+
+
+def coupling_subnet(dims_in: int, dims_out: int) -> nn.Sequential:
+    """The paper's coupling subnetwork: Linear(in, 2*in) -> ReLU -> Linear(2*in, out)."""
+    return nn.Sequential(
+        nn.Linear(dims_in, 2 * dims_in), nn.ReLU(), nn.Linear(2 * dims_in, dims_out)
+    )
+
+
+def positional_encoding_2d(
+    channels: int, height: int, width: int, like: torch.Tensor | None = None
+) -> torch.Tensor:
+    """Sinusoidal encoding (channels, height, width): first half encodes x, second half y."""
+    options = {"device": like.device, "dtype": like.dtype} if like is not None else {}
+    half = channels // 2
+    frequencies = torch.exp(
+        torch.arange(0, half, 2, **options) * (-math.log(1e4) / half)
+    )  # (channels / 4,)
+    x = torch.arange(width, **options)[None, :] * frequencies[:, None]  # (channels / 4, W)
+    y = torch.arange(height, **options)[:, None] * frequencies[:, None, None]  # (c / 4, H, 1)
+    encoding = torch.empty(channels, height, width, **options)
+    encoding[0:half:2] = torch.sin(x)[:, None, :]
+    encoding[1:half:2] = torch.cos(x)[:, None, :]
+    encoding[half::2] = torch.sin(y)
+    encoding[half + 1 :: 2] = torch.cos(y)
+    return encoding

@@ -1,0 +1,67 @@
+"""CFlow's thin Lightning wrapper: every image batch yields many fiber batches, one Adam step
+each, over every level's flow; the backbone stays frozen."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from adbench.backbones import FeatureExtractor
+from adbench.methods.base import AnomalyModule
+from adbench.methods.cflow.model import CflowModel, fiber_batches
+
+
+class CflowModule(AnomalyModule):
+    """`model=cflow`: conditional normalizing flows trained by maximum likelihood on normals."""
+
+    name = "cflow"
+
+    def __init__(
+        self,
+        backbone: dict,
+        layers: list[int | str],
+        epochs: int = 5,
+        lr: float = 1e-3,
+        coupling_blocks: int = 8,
+        clamp_alpha: float = 1.9,
+        condition_vector: int = 128,
+        fiber_batch_size: int = 256,
+        smoothing_sigma: float = 4.0,
+        seed: int = 0,
+        image_size: Any = 224,
+        normal_quantile: float = 0.99,
+    ) -> None:
+        super().__init__(image_size=image_size, normal_quantile=normal_quantile)
+        self.save_hyperparameters()
+        self.automatic_optimization = False  # one optimiser step per fiber batch
+        self.model = CflowModel(
+            FeatureExtractor(layers=layers, **backbone),
+            coupling_blocks=coupling_blocks,
+            clamp_alpha=clamp_alpha,
+            condition_vector=condition_vector,
+            smoothing_sigma=smoothing_sigma,
+        )
+        self.lr = lr
+        self.fiber_batch_size = fiber_batch_size
+        self.fiber_generator = torch.Generator().manual_seed(seed)
+
+    def configure_optimizers(self) -> torch.optim.Optimizer:
+        trainable = [p for p in self.model.decoders.parameters() if p.requires_grad]
+        return torch.optim.Adam(trainable, lr=self.lr)
+
+    def training_step(self, batch: dict, batch_idx: int) -> torch.Tensor:
+        optimizer = self.optimizers()
+        batches = fiber_batches(
+            self.model.level_fibers(batch["image"]), self.fiber_batch_size, self.fiber_generator
+        )
+        losses = []
+        for level, features, conditions in batches:
+            loss = self.model.loss(level, features, conditions)
+            optimizer.zero_grad()
+            self.manual_backward(loss)
+            optimizer.step()
+            losses.append(loss.detach())
+        mean_loss = torch.stack(losses).mean()
+        self.log("train_loss", mean_loss, prog_bar=True, batch_size=len(batch["image"]))
+        return mean_loss

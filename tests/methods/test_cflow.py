@@ -1,0 +1,122 @@
+"""CFlow: positional encoding, fiber batches, batch independence, training, save/load."""
+
+from __future__ import annotations
+
+import csv
+
+import lightning as L
+import pytest
+import torch
+from torch.utils.data import DataLoader
+
+from adbench.backbones import FeatureExtractor
+from adbench.methods.cflow import CflowModel, CflowModule
+from adbench.methods.cflow.model import fiber_batches, positional_encoding_2d
+from adbench.run import run
+
+BACKBONE = {"name": "tf_efficientnet_lite0", "weights": "random"}
+
+
+@pytest.fixture(scope="module")
+def extractor() -> FeatureExtractor:
+    return FeatureExtractor("tf_efficientnet_lite0", [2, 3], weights="random")
+
+
+def small_model(extractor: FeatureExtractor, seed: int = 0) -> CflowModel:
+    torch.manual_seed(seed)
+    return CflowModel(extractor, coupling_blocks=2, condition_vector=16).eval()
+
+
+def test_positional_encoding_separates_every_position():
+    encoding = positional_encoding_2d(16, 5, 7)
+    assert encoding.shape == (16, 5, 7)
+    vectors = encoding.flatten(1).T  # (35, 16)
+    assert torch.cdist(vectors, vectors).add(torch.eye(35)).min() > 1e-3
+    assert torch.equal(encoding[:8, 0], encoding[:8, 4])  # first half depends on x only
+
+
+def test_fiber_batches_cover_each_level_once_in_big_enough_batches():
+    levels = [
+        (torch.arange(10.0).view(10, 1), torch.zeros(10, 4)),
+        (torch.ones(3, 2), torch.ones(3, 4)),
+    ]
+    batches = list(fiber_batches(levels, fiber_batch_size=4))
+    assert [(level, len(features)) for level, features, _ in batches] == [(0, 5), (0, 5), (1, 3)]
+    seen = torch.cat([features[:, 0] for level, features, _ in batches if level == 0])
+    assert sorted(seen.tolist()) == list(range(10))
+
+
+def test_scores_and_maps_do_not_depend_on_the_rest_of_the_batch(extractor):
+    model = small_model(extractor)
+    images = torch.rand(3, 3, 64, 64)
+    with torch.no_grad():
+        scores, maps = model(images)
+        alone, alone_map = model(images[1:2])
+    assert scores.shape == (3,) and maps.shape == (3, 1, 64, 64)
+    assert torch.allclose(scores[1], alone[0], atol=1e-5)
+    assert torch.allclose(maps[1], alone_map[0], atol=1e-5)
+    assert torch.equal(scores, maps.amax(dim=(1, 2, 3)))
+
+
+def test_training_steps_lower_the_loss_and_leave_the_backbone_alone():
+    torch.manual_seed(0)
+    module = CflowModule(
+        BACKBONE, [2, 3], lr=1e-3, coupling_blocks=2, condition_vector=16, fiber_batch_size=64,
+        image_size=64,
+    )  # fmt: skip
+    images = torch.rand(2, 3, 64, 64)
+    backbone_before = {k: v.clone() for k, v in module.model.extractor.state_dict().items()}
+
+    def summed_loss() -> float:
+        with torch.no_grad():
+            fibers = module.model.level_fibers(images)
+            return sum(module.model.loss(level, *f).item() for level, f in enumerate(fibers))
+
+    before = summed_loss()
+    trainer = L.Trainer(
+        max_epochs=2, accelerator="cpu", logger=False, enable_checkpointing=False,
+        enable_progress_bar=False, enable_model_summary=False,
+    )  # fmt: skip
+    trainer.fit(module, DataLoader([{"image": image} for image in images], batch_size=2))
+    assert trainer.global_step > 2  # several fiber batches per image batch
+    assert summed_loss() < before
+    assert not module.model.extractor.model.training
+    for key, value in module.model.extractor.state_dict().items():
+        assert torch.equal(value, backbone_before[key]), key
+
+
+def test_flows_survive_a_state_dict_round_trip(extractor):
+    model = small_model(extractor, seed=0)
+    fresh = small_model(extractor, seed=1)
+    fresh.load_state_dict(model.state_dict())
+    fresh.eval()
+    images = torch.rand(2, 3, 64, 64)
+    with torch.no_grad():
+        assert torch.equal(model(images)[0], fresh(images)[0])
+
+
+def read_csv(path):
+    with open(path) as file:
+        return list(csv.DictReader(file))
+
+
+def test_saved_run_predicts_the_same_scores(compose_config, mvtec_tree, tmp_path):
+    cfg = compose_config(
+        "model=cflow", "dataset=mvtec", f"dataset.root={mvtec_tree}", "dataset.category=cat",
+        "dataset.image_size=64", "model.epochs=2", "model.coupling_blocks=2",
+        "model.condition_vector=16", "model.fiber_batch_size=64", "output.heatmaps=false",
+        "output.roc_curve=false",
+    )  # fmt: skip
+    run(cfg)
+    out = tmp_path / "run"
+    test_scores = {r["file"]: float(r["raw_score"]) for r in read_csv(out / "scores.csv")}
+    folder = mvtec_tree / "cat" / "test" / "dent"
+    cfg = compose_config(
+        "model=cflow", "task=predict", f"ckpt_path={out / 'model.ckpt'}",
+        f"predict.input={folder}", f"output_dir={tmp_path / 'predict'}", "output.heatmaps=false",
+    )  # fmt: skip
+    run(cfg)
+    predicted = read_csv(tmp_path / "predict" / "anomaly_scores.csv")
+    assert len(predicted) == 3
+    for row in predicted:
+        assert float(row["raw_score"]) == pytest.approx(test_scores[row["file"]], rel=1e-5)
