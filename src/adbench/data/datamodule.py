@@ -9,9 +9,10 @@ from dataclasses import replace
 from pathlib import Path
 
 import lightning as L
-from torch.utils.data import DataLoader
+import numpy as np
+from torch.utils.data import DataLoader, Sampler
 
-from adbench.data.dataset import SYNTHETIC, AnomalyDataset
+from adbench.data.dataset import SYNTHETIC, AnomalyDataset, Synthesizer
 from adbench.data.folder import scan_folder
 from adbench.data.images import check_samples
 from adbench.data.mvtec import scan_mvtec
@@ -36,6 +37,7 @@ class AnomalyDataModule(L.LightningDataModule, ABC):
         val_synthetic_anomalies: bool = True,
         seed: int = 0,
         augmentations: Sequence = (),
+        anomaly_synthesis: Synthesizer | None = None,
     ) -> None:
         super().__init__()
         if not 0 < val_split < 1:
@@ -48,6 +50,7 @@ class AnomalyDataModule(L.LightningDataModule, ABC):
         self.val_synthetic_anomalies = val_synthetic_anomalies
         self.seed = seed
         self.augmentations = list(augmentations or ())
+        self.anomaly_synthesis = anomaly_synthesis
         self.train_samples: list[Sample] = []
         self.val_samples: list[Sample] = []
         self.test_samples: list[Sample] = []
@@ -77,27 +80,61 @@ class AnomalyDataModule(L.LightningDataModule, ABC):
             val = val + [replace(s, label=1, defect_type=SYNTHETIC) for s in val]
         return train, val
 
+    def make_dataset(self, samples: list[Sample], **kwargs) -> AnomalyDataset:
+        """The torch Dataset over samples (kwargs go to AnomalyDataset); layouts that compose
+        one image from several files override this."""
+        return AnomalyDataset(samples, self.image_size, **kwargs)
+
     def train_dataloader(self) -> DataLoader:
-        dataset = AnomalyDataset(self.train_samples, self.image_size, self.augmentations)
-        return self._loader(dataset, self.batch_size, shuffle=True)
+        dataset = self.make_dataset(
+            self.train_samples,
+            augmentations=self.augmentations,
+            seed=self.seed,
+            synthesizer=self.anomaly_synthesis,
+        )
+        if self.anomaly_synthesis is None:
+            return self._loader(dataset, self.batch_size, shuffle=True)
+        sampler = EpochSampler(len(dataset), self.seed)
+        return self._loader(dataset, self.batch_size, sampler=sampler)
 
     def val_dataloader(self) -> DataLoader:
-        dataset = AnomalyDataset(self.val_samples, self.image_size, seed=self.seed)
+        dataset = self.make_dataset(self.val_samples, seed=self.seed)
         return self._loader(dataset, self.eval_batch_size)
 
     def test_dataloader(self) -> DataLoader:
-        return self._loader(
-            AnomalyDataset(self.test_samples, self.image_size), self.eval_batch_size
-        )
+        return self._loader(self.make_dataset(self.test_samples), self.eval_batch_size)
 
-    def _loader(self, dataset: AnomalyDataset, batch_size: int, shuffle: bool = False):
+    def _loader(
+        self,
+        dataset: AnomalyDataset,
+        batch_size: int,
+        shuffle: bool = False,
+        sampler: Sampler | None = None,
+    ) -> DataLoader:
         return DataLoader(
             dataset,
             batch_size=batch_size,
             shuffle=shuffle,
+            sampler=sampler,
             num_workers=self.num_workers,
             persistent_workers=self.num_workers > 0,
         )
+
+
+class EpochSampler(Sampler[tuple[int, int]]):
+    """A new order every epoch, drawn from (seed, epoch); yields (epoch, index) pairs so that
+    per-item randomness (anomaly synthesis) depends on the epoch but not on the worker count."""
+
+    def __init__(self, length: int, seed: int = 0) -> None:
+        self.length, self.seed, self.epoch = length, seed, 0
+
+    def __len__(self) -> int:
+        return self.length
+
+    def __iter__(self):
+        epoch, self.epoch = self.epoch, self.epoch + 1
+        for index in np.random.default_rng([self.seed, epoch]).permutation(self.length):
+            yield epoch, int(index)
 
 
 def _key(sample: Sample) -> str:

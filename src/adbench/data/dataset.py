@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import albumentations as A
 import numpy as np
@@ -14,6 +14,9 @@ from adbench.data.images import read_image, read_mask
 from adbench.data.samples import Sample
 
 SYNTHETIC = "synthetic"
+
+# (uint8 HxWx3 image, generator) -> (float32 HxWx3 image in [0, 1], bool HxW anomaly mask)
+Synthesizer = Callable[[np.ndarray, np.random.Generator], tuple[np.ndarray, np.ndarray]]
 
 
 def resize_transform(image_size: int | Sequence[int]) -> A.Resize:
@@ -27,6 +30,9 @@ class AnomalyDataset(Dataset):
 
     Samples whose defect_type is "synthetic" get a blob anomaly drawn from a generator seeded
     by (seed, index), so a validation set is the same in every epoch and every run.
+    With a `synthesizer` (training-time anomaly synthesis, e.g. DRAEM's), items also carry
+    `augmented_image` and `anomaly_mask`, drawn from a generator seeded by (seed, epoch, index);
+    the index may be an (epoch, index) pair, as EpochSampler yields.
     """
 
     def __init__(
@@ -35,17 +41,25 @@ class AnomalyDataset(Dataset):
         image_size: int | Sequence[int],
         augmentations: Sequence[A.BasicTransform] = (),
         seed: int = 0,
+        synthesizer: Synthesizer | None = None,
     ) -> None:
         self.samples = list(samples)
         self.transform = A.Compose([*augmentations, resize_transform(image_size)])
         self.seed = seed
+        self.synthesizer = synthesizer
 
     def __len__(self) -> int:
         return len(self.samples)
 
-    def __getitem__(self, index: int) -> dict:
+    def read(self, sample: Sample) -> np.ndarray:
+        """The sample's HxWx3 uint8 pixels; layouts that compose one image from several files
+        override this."""
+        return read_image(sample.image)
+
+    def __getitem__(self, index: int | tuple[int, int]) -> dict:
+        epoch, index = index if isinstance(index, tuple) else (0, index)
         sample = self.samples[index]
-        image = read_image(sample.image)
+        image = self.read(sample)
         height, width = image.shape[:2]
         if sample.defect_type == SYNTHETIC:
             rng = np.random.default_rng([self.seed, index])
@@ -55,7 +69,7 @@ class AnomalyDataset(Dataset):
         else:  # normals have an all-zero mask; anomalies without one have none (has_mask)
             mask = np.zeros((height, width), dtype=bool)
         out = self.transform(image=image, mask=mask.astype(np.uint8))
-        return {
+        item = {
             "image": torch.tensor(out["image"]).permute(2, 0, 1).float().div(255),
             "mask": torch.tensor(out["mask"]).unsqueeze(0).float(),
             "label": sample.label,
@@ -66,3 +80,9 @@ class AnomalyDataset(Dataset):
             "defect_type": sample.defect_type,
             "original_size": torch.tensor([height, width]),
         }
+        if self.synthesizer is not None:
+            rng = np.random.default_rng([self.seed, epoch, index])
+            augmented, anomaly = self.synthesizer(out["image"], rng)
+            item["augmented_image"] = torch.from_numpy(augmented).permute(2, 0, 1).float()
+            item["anomaly_mask"] = torch.from_numpy(anomaly).unsqueeze(0).float()
+        return item

@@ -1,0 +1,121 @@
+"""DRAEM's thin Lightning wrapper: Adam on both networks, LR x gamma at fractions of the epochs.
+
+Training batches come from augmentation=draem: `augmented_image` (with synthetic anomalies),
+`anomaly_mask`, and the clean `image` that the reconstruction must recover.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import torch
+
+from adbench.errors import AdbenchError
+from adbench.methods.base import AnomalyModule
+from adbench.methods.draem.bottlenecks import is_variational
+from adbench.methods.draem.loss import DraemLoss, check_loss_config
+from adbench.methods.draem.model import INPUT_MULTIPLE, DraemModel
+
+
+class DraemModule(AnomalyModule):
+    """`model=draem`: the network variant and the loss are hyperparameters of the checkpoint."""
+
+    name = "draem"
+
+    def __init__(
+        self,
+        reconstruction_network: str = "plain",
+        base_width: int = 128,
+        disc_base_width: int = 64,
+        kl_weight: float = 0.001,
+        attention_reduction: int = 8,
+        epochs: int = 700,
+        lr: float = 1e-4,
+        lr_milestones: Sequence[float] = (0.8, 0.9),
+        lr_gamma: float = 0.2,
+        pool_size: int = 21,
+        smoothing_sigma: float = 0.0,
+        loss: dict | None = None,
+        image_size: Any = 224,
+        normal_quantile: float = 0.99,
+    ) -> None:
+        super().__init__(image_size=image_size, normal_quantile=normal_quantile)
+        self.save_hyperparameters()
+        check_image_size(image_size)
+        check_loss_config(loss)
+        self.model = DraemModel(
+            reconstruction_network,
+            base_width=base_width,
+            disc_base_width=disc_base_width,
+            attention_reduction=attention_reduction,
+            pool_size=pool_size,
+            smoothing_sigma=smoothing_sigma,
+        )
+        self.variational = is_variational(reconstruction_network)
+        self.kl_weight = kl_weight
+        self.criterion: DraemLoss | None = None  # built for fitting only (LPIPS loads weights)
+
+    def setup(self, stage: str) -> None:
+        if stage == "fit" and self.criterion is None:
+            self.criterion = DraemLoss(self.hparams.loss)
+
+    def configure_optimizers(self) -> dict:
+        optimizer = torch.optim.Adam(self.model.parameters(), lr=self.hparams.lr)
+        scheduler = torch.optim.lr_scheduler.MultiStepLR(
+            optimizer, self.lr_milestone_epochs(), gamma=self.hparams.lr_gamma
+        )
+        return {
+            "optimizer": optimizer,
+            "lr_scheduler": {"scheduler": scheduler, "interval": "epoch"},
+        }
+
+    def lr_milestone_epochs(self) -> list[int]:
+        """Epochs after which the LR drops: the milestone fractions of the trainer's epochs."""
+        epochs = self.hparams.epochs
+        if self._trainer is not None and (self.trainer.max_epochs or 0) > 0:
+            epochs = self.trainer.max_epochs
+        return sorted(int(fraction * epochs) for fraction in self.hparams.lr_milestones)
+
+    def training_step(self, batch: dict, batch_idx: int) -> torch.Tensor:
+        if "augmented_image" not in batch:
+            raise AdbenchError(
+                "model=draem trains on synthetic anomalies, but the training batches have none: "
+                "use augmentation=draem"
+            )
+        if self.criterion is None:
+            self.setup("fit")
+        outputs = self.model.outputs(batch["augmented_image"])
+        total, parts = self.criterion(
+            outputs.reconstruction, batch["image"], outputs.logits, batch["anomaly_mask"]
+        )
+        if self.variational:
+            total = total + self.kl_weight * outputs.kl
+            parts["kl"] = outputs.kl
+        size = len(batch["image"])
+        self.log("train_loss", total, prog_bar=True, batch_size=size)
+        self.log_dict({f"train_{k}": v.detach() for k, v in parts.items()}, batch_size=size)
+        return total
+
+    def on_save_checkpoint(self, checkpoint: dict) -> None:
+        """Record the variant; leave the loss's frozen weights (LPIPS) out of the file."""
+        super().on_save_checkpoint(checkpoint)
+        checkpoint["adbench"]["variant"] = {
+            "reconstruction_network": self.hparams.reconstruction_network,
+            "loss": self.hparams.loss,
+        }
+        checkpoint["state_dict"] = {
+            key: value
+            for key, value in checkpoint["state_dict"].items()
+            if not key.startswith("criterion.")
+        }
+
+
+def check_image_size(image_size: Any) -> None:
+    """DRAEM's U-Net needs both sides to be multiples of 32."""
+    sides = [image_size] * 2 if isinstance(image_size, int) else list(image_size)
+    if any(int(side) % INPUT_MULTIPLE for side in sides):
+        raise AdbenchError(
+            f"model=draem needs dataset.image_size in multiples of {INPUT_MULTIPLE} "
+            f"(its U-Net pools five times): got {image_size}"
+        )
