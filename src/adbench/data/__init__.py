@@ -1,4 +1,5 @@
-"""Datasets: MVTec AD layout, anomalib-style folders, and the built-in synthetic set."""
+"""Datasets: MVTec AD layout, anomalib-style folders, the built-in synthetic set, and the
+road-damage layouts (RoadImages, Panorama)."""
 
 from adbench.data.datamodule import (
     AnomalyDataModule,
@@ -7,11 +8,14 @@ from adbench.data.datamodule import (
     PredictDataModule,
     SyntheticDataModule,
 )
+from adbench.data.road import PanoramaDataModule, RoadImagesDataModule
 
 __all__ = [
     "AnomalyDataModule",
     "FolderDataModule",
     "MVTecDataModule",
+    "PanoramaDataModule",
     "PredictDataModule",
+    "RoadImagesDataModule",
     "SyntheticDataModule",
 ]

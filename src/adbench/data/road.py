@@ -1,0 +1,71 @@
+"""Datamodules of the road-damage datasets (RoadImages, Panorama): good_ones and bad_ones.
+
+A seeded share of the good images (train_split, 70% as in the CRN paper) is for training (and
+its validation hold-out); the other good images and all bad ones are the test set. Neither
+dataset has pixel masks, so pixel metrics are skipped on test (with a note), never faked.
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+from adbench.data.datamodule import AnomalyDataModule
+from adbench.data.dataset import AnomalyDataset
+from adbench.data.panorama import scan_panorama
+from adbench.data.roadimages import RoadImagesDataset, check_height_scaling, scan_roadimages
+from adbench.data.samples import Sample
+from adbench.errors import AdbenchError
+
+
+def split_good(
+    good: list[Sample], bad: list[Sample], train_split: float = 0.7, seed: int = 0
+) -> tuple[list[Sample], list[Sample]]:
+    """(train, test): a seeded train_split share of good; the rest of good plus all bad."""
+    if not 0 < train_split < 1:
+        raise AdbenchError(f"dataset.train_split={train_split} must lie in (0, 1)")
+    shuffled = good.copy()
+    random.Random(seed).shuffle(shuffled)
+    n_train = min(len(good) - 1, max(1, round(len(good) * train_split)))
+    if n_train < 1:
+        raise AdbenchError(f"only {len(good)} good image(s): need at least 2 to split")
+    train = sorted(shuffled[:n_train], key=_key)
+    test = sorted(shuffled[n_train:], key=_key) + bad
+    return train, test
+
+
+class RoadImagesDataModule(AnomalyDataModule):
+    """`dataset=roadimages dataset.root=DIR`: images [height, intensity, intensity]."""
+
+    def __init__(
+        self, root: str, train_split: float = 0.7, height_scaling: str = "minmax", **kwargs
+    ) -> None:
+        super().__init__(**kwargs)
+        check_height_scaling(height_scaling)
+        self.root, self.train_split, self.height_scaling = root, train_split, height_scaling
+        self.heights: dict[Path, Path] = {}
+
+    def scan(self) -> tuple[list[Sample], list[Sample]]:
+        good, bad, self.heights = scan_roadimages(self.root)
+        return split_good(good, bad, self.train_split, self.seed)
+
+    def make_dataset(self, samples: list[Sample], **kwargs) -> AnomalyDataset:
+        return RoadImagesDataset(
+            samples, self.image_size, self.heights, self.height_scaling, **kwargs
+        )
+
+
+class PanoramaDataModule(AnomalyDataModule):
+    """`dataset=panorama dataset.root=DIR`: RGB images in good_ones/ and bad_ones/."""
+
+    def __init__(self, root: str, train_split: float = 0.7, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.root, self.train_split = root, train_split
+
+    def scan(self) -> tuple[list[Sample], list[Sample]]:
+        good, bad = scan_panorama(self.root)
+        return split_good(good, bad, self.train_split, self.seed)
+
+
+def _key(sample: Sample) -> str:
+    return str(sample.image)
