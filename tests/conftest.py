@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as __main__ does; before torch loads
 from collections.abc import Callable
 from pathlib import Path
 

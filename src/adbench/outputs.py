@@ -52,7 +52,7 @@ def write_predictions(
     out_dir: Path, paths: list[str], scores: torch.Tensor, maps: torch.Tensor,
     calibration: Calibration, heatmaps: bool,
 ) -> None:  # fmt: skip
-    """anomaly_scores.csv (file, raw, normalised, prediction) and heatmaps for new images."""
+    """anomaly_scores.csv (file, raw score, normalised score, prediction) and heatmaps."""
     normalized = calibration.normalize_scores(scores)
     rows = [
         [path, f"{raw:.6g}", f"{norm:.4f}", int(norm >= 0.5)]

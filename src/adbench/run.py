@@ -59,7 +59,7 @@ def train(cfg: DictConfig, out_dir: Path) -> float | None:
     module = instantiate(cfg.model, _convert_="all")
     trainer = _trainer(cfg)
     started = time.perf_counter()
-    trainer.fit(module, datamodule=datamodule)
+    trainer.fit(module, datamodule=datamodule, ckpt_path=_resume_path(cfg))
     fit_seconds = time.perf_counter() - started
     trainer.save_checkpoint(out_dir / "model.ckpt")
     started = time.perf_counter()
@@ -102,7 +102,15 @@ def predict(cfg: DictConfig, out_dir: Path) -> None:
     scores = torch.cat([batch["scores"] for batch in batches])
     maps = torch.cat([batch["maps"] for batch in batches])[:, 0]
     write_predictions(out_dir, paths, scores, maps, module.calibration, cfg.output.heatmaps)
+    module.extra_predict_outputs(out_dir, batches)
     print(f"scored {len(paths)} images: {out_dir / 'anomaly_scores.csv'}")
+
+
+def _resume_path(cfg: DictConfig) -> str | None:
+    resume = cfg.get("resume")
+    if resume and not Path(resume).expanduser().is_file():
+        raise AdbenchError(f"resume={resume}: no such checkpoint file")
+    return str(Path(resume).expanduser()) if resume else None
 
 
 def _trainer(cfg: DictConfig, logger=None) -> L.Trainer:

@@ -6,6 +6,7 @@ thin Lightning module adds training and hands evaluation to this base class.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import lightning as L
@@ -80,6 +81,9 @@ class AnomalyModule(L.LightningModule):
             "normalized_scores": self.calibration.normalize_scores(scores),
             "normalized_maps": self.calibration.normalize_maps(maps),
         }
+
+    def extra_predict_outputs(self, out_dir: Path, batches: list[dict]) -> None:
+        """Method-specific files for task=predict (e.g. CRN's reconstructions); none here."""
 
     def on_save_checkpoint(self, checkpoint: dict) -> None:
         checkpoint["adbench"] = {"model": self.name, "class": type(self).__qualname__}
