@@ -89,3 +89,18 @@ def test_augmentation_group_reaches_training_images_only(compose_config, mvtec_t
     assert next(iter(module.train_dataloader()))["image"].shape[1:] == (3, 32, 32)
     val_transforms = module.val_dataloader().dataset.transform.transforms
     assert [type(t).__name__ for t in val_transforms] == ["Resize"]
+
+
+def test_synthetic_trees_are_cached_per_generation_setting(tmp_path):
+    from adbench.data import SyntheticDataModule
+
+    def module(n_train: int) -> SyntheticDataModule:
+        sizes = {"n_test_good": 1, "n_test_per_defect": 1, "source_size": 32}
+        return SyntheticDataModule(str(tmp_path), "weave", n_train=n_train, image_size=32, **sizes)
+
+    small, large = module(4), module(6)
+    small.setup()
+    large.setup()
+    assert small.tree_root != large.tree_root
+    assert len(small.train_samples) + len(small.val_samples) // 2 == 4
+    assert len(large.train_samples) + len(large.val_samples) // 2 == 6

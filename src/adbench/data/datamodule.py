@@ -174,12 +174,22 @@ class SyntheticDataModule(AnomalyDataModule):
             "n_test_per_defect": n_test_per_defect,
         }
 
+    @property
+    def tree_root(self) -> Path:
+        """One cache folder per generation setting, so runs with other sizes never collide."""
+        g = self.generation
+        key = (
+            f"{g['image_size']}px_{g['n_train']}-{g['n_test_good']}-{g['n_test_per_defect']}"
+            f"_seed{self.seed}"
+        )
+        return Path(self.root).expanduser() / key
+
     def prepare_data(self) -> None:
-        ensure_category(self.root, self.category, seed=self.seed, **self.generation)
+        ensure_category(self.tree_root, self.category, seed=self.seed, **self.generation)
 
     def scan(self) -> tuple[list[Sample], list[Sample]]:
         self.prepare_data()
-        return scan_mvtec(self.root, self.category)
+        return scan_mvtec(self.tree_root, self.category)
 
 
 class FolderDataModule(AnomalyDataModule):
