@@ -41,6 +41,17 @@ def with_defect(image: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray
 
 
 @pytest.fixture
+def one_thread():
+    """Tiny tensors: one thread is faster, and immune to a busy machine's thread contention."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture
 def mvtec_tree(tmp_path: Path) -> Path:
     """root/cat in MVTec layout: 10 train normals, 3 test normals, 3 'dent' anomalies + masks."""
     rng = np.random.default_rng(0)

@@ -18,12 +18,8 @@ pytestmark = pytest.mark.filterwarnings("ignore:.*(pretrained|weight enum).*:Use
 
 
 @pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny tensors: one thread is faster, and immune to a busy machine's thread contention."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+def _single_thread(one_thread):
+    """Every test here runs on one torch thread (see conftest.one_thread)."""
 
 
 def test_focal_loss_with_gamma_0_is_cross_entropy_and_focuses_on_hard_pixels():

@@ -6,7 +6,6 @@ import csv
 import json
 
 import pytest
-import torch
 from hydra.utils import instantiate
 
 from adbench.augment.draem_synthesis import DraemSynthesizer
@@ -14,12 +13,8 @@ from adbench.run import run
 
 
 @pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny tensors: one thread is faster, and immune to a busy machine's thread contention."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+def _single_thread(one_thread):
+    """Every test here runs on one torch thread (see conftest.one_thread)."""
 
 
 def test_model_draem_brings_the_paper_loss_and_draem_augmentation(compose_config):

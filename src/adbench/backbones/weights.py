@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import importlib
-from pathlib import Path
 
 import timm
 import torch
 from torch import nn
 
 from adbench.errors import AdbenchError
+from adbench.state_dicts import load_state_dict_file
 
 WEIGHT_SOURCES = ("embedded", "hub", "file", "random")
 
@@ -94,20 +94,7 @@ def _embedded_state_dict(name: str) -> dict[str, torch.Tensor]:
 def _file_state_dict(path: str | None) -> dict[str, torch.Tensor]:
     if not path:
         raise AdbenchError("backbone.weights=file needs backbone.weights_path=PATH to a state dict")
-    file = Path(path).expanduser()
-    if not file.is_file():
-        raise AdbenchError(f"backbone.weights_path={path}: no such file")
-    try:
-        state = torch.load(file, map_location="cpu", weights_only=True)
-    except Exception as error:
-        raise AdbenchError(
-            f"backbone.weights_path={path}: not a readable torch state dict ({error})"
-        ) from error
-    if isinstance(state, dict) and "state_dict" in state:
-        state = state["state_dict"]
-    if not isinstance(state, dict):
-        raise AdbenchError(f"backbone.weights_path={path}: expected a state dict of tensors")
-    return state
+    return load_state_dict_file(path, "backbone.weights_path")
 
 
 def _load_matching(model: nn.Module, state: dict[str, torch.Tensor], source: str) -> None:

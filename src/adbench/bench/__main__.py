@@ -32,6 +32,13 @@ def job(name: str, **kwargs) -> dict:
     return {"error": tail}
 
 
+def _round(value: float | None, digits: int = 0) -> float | int | None:
+    """Rounded for the table (whole MiB, tenths of seconds); None stays None."""
+    if value is None:
+        return None
+    return round(value, digits) if digits else round(value)
+
+
 def methods_table(args: argparse.Namespace, scratch: str) -> str:
     overrides = [
         f"dataset.category={args.category}",
@@ -40,18 +47,19 @@ def methods_table(args: argparse.Namespace, scratch: str) -> str:
         "output.heatmaps=false",
     ]
     ceiling = job("backbone", overrides=overrides, layers=[1, 2, 3], batch_size=args.batch_size)
-    rows = [["backbone forward (ceiling)", None, ceiling.get("images_per_second"), 1.0,
-             ceiling.get("peak_mib"), None, None]]  # fmt: skip
+    rows = [["backbone forward (ceiling)", None, _round(ceiling.get("images_per_second"), 1),
+             1.0, _round(ceiling.get("peak_mib")), None, None]]  # fmt: skip
     for method in args.methods:
-        result = job(method, method=method, overrides=overrides, batch_size=args.batch_size,
+        result = job("method", method=method, overrides=overrides, batch_size=args.batch_size,
                      out_dir=f"{scratch}/{method}")  # fmt: skip
         if "error" in result:
             rows.append([f"{method} (failed: {result['error'][:80]})", *[None] * 6])
             continue
         speed = result["images_per_second"]
         rows.append([
-            method, result["fit_seconds"], speed, speed / ceiling["images_per_second"],
-            result["peak_mib"], result["image_auroc"], result["pixel_auroc"],
+            method, _round(result["fit_seconds"], 1), _round(speed, 1),
+            _round(speed / ceiling["images_per_second"], 2), _round(result["peak_mib"]),
+            result["image_auroc"], result["pixel_auroc"],
         ])  # fmt: skip
     header = ["method", "fit s", "inference img/s", "vs backbone", "peak MiB",
               "image AUROC", "pixel AUROC"]  # fmt: skip
@@ -63,9 +71,13 @@ def scaling_tables(args: argparse.Namespace) -> str:
     for n_images in (args.padim_images, 2 * args.padim_images, 4 * args.padim_images):
         result = job("padim_scaling", n_images=n_images, image_size=args.image_size,
                      batch_size=args.batch_size)  # fmt: skip
-        padim_rows.append([n_images, result.get("fit_seconds"), result.get("peak_mib")])
+        padim_rows.append(
+            [n_images, _round(result.get("fit_seconds"), 1), _round(result.get("peak_mib"))]
+        )
     coreset = job("coreset", n_vectors=args.coreset_vectors, dims=152, ratio=0.1)
-    coreset_rows = [[args.coreset_vectors, coreset.get("selected"), coreset.get("seconds")]]
+    coreset_rows = [
+        [args.coreset_vectors, coreset.get("selected"), _round(coreset.get("seconds"), 1)]
+    ]
     return "\n".join([
         format_table(["train images", "fit s", "peak MiB"], padim_rows,
                      title="PaDiM fit vs training-set size"),

@@ -16,6 +16,7 @@ import torchvision
 from torch import nn
 
 from adbench.errors import AdbenchError
+from adbench.state_dicts import load_state_dict_file
 
 TRUNK_WEIGHTS = {  # lpips net name -> torchvision weights whose `features` are its trunk
     "alex": torchvision.models.AlexNet_Weights.IMAGENET1K_V1,
@@ -53,7 +54,7 @@ def load_lpips(net: str = "alex", weights_path: str | None = None) -> LpipsLoss:
     with warnings.catch_warnings():  # lpips still passes torchvision's deprecated `pretrained`
         warnings.simplefilter("ignore", UserWarning)
         metric = lpips.LPIPS(net=net, pnet_rand=True, verbose=False)
-    state = _file_state(weights_path) if weights_path else _hub_state(net)
+    state = load_state_dict_file(weights_path, KEY) if weights_path else _hub_state(net)
     load_trunk(metric, state, source=weights_path or f"the torch hub {net} weights")
     return LpipsLoss(metric)
 
@@ -71,21 +72,6 @@ def load_trunk(metric: lpips.LPIPS, state: dict[str, torch.Tensor], source: str)
             )
         mapped[key] = state[source_key]
     metric.net.load_state_dict(mapped)
-
-
-def _file_state(path: str) -> dict[str, torch.Tensor]:
-    file = Path(path).expanduser()
-    if not file.is_file():
-        raise AdbenchError(f"{KEY}={path}: no such file")
-    try:
-        state = torch.load(file, map_location="cpu", weights_only=True)
-    except Exception as error:
-        raise AdbenchError(f"{KEY}={path}: not a readable torch state dict ({error})") from error
-    if isinstance(state, dict) and "state_dict" in state:
-        state = state["state_dict"]
-    if not isinstance(state, dict):
-        raise AdbenchError(f"{KEY}={path}: expected a state dict of tensors")
-    return state
 
 
 def _hub_state(net: str) -> dict[str, torch.Tensor]:

@@ -1,0 +1,25 @@
+"""Reading a user's weight file: a torch state dict, or a checkpoint that holds one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+from adbench.errors import AdbenchError
+
+
+def load_state_dict_file(path: str, key: str) -> dict[str, torch.Tensor]:
+    """Tensors of the state dict at `path`; errors name the config `key` that gave the path."""
+    file = Path(path).expanduser()
+    if not file.is_file():
+        raise AdbenchError(f"{key}={path}: no such file")
+    try:
+        state = torch.load(file, map_location="cpu", weights_only=True)
+    except Exception as error:
+        raise AdbenchError(f"{key}={path}: not a readable torch state dict ({error})") from error
+    if isinstance(state, dict) and "state_dict" in state:
+        state = state["state_dict"]
+    if not isinstance(state, dict):
+        raise AdbenchError(f"{key}={path}: expected a state dict of tensors")
+    return state
