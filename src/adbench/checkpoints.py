@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import torch
 from hydra.utils import get_class
 
 from adbench.errors import AdbenchError
 from adbench.methods.base import AnomalyModule
+from adbench.state_dicts import load_torch_file
 
 
 def load_module(path: str | Path | None, expected_target: str) -> AnomalyModule:
@@ -16,12 +16,7 @@ def load_module(path: str | Path | None, expected_target: str) -> AnomalyModule:
     if not path:
         raise AdbenchError("ckpt_path is not set: pass ckpt_path=RUN_DIR/model.ckpt")
     file = Path(path).expanduser()
-    if not file.is_file():
-        raise AdbenchError(f"ckpt_path={path}: no such file")
-    try:
-        checkpoint = torch.load(file, map_location="cpu", weights_only=True)
-    except Exception as error:
-        raise AdbenchError(f"ckpt_path={path}: not a readable checkpoint ({error})") from error
+    checkpoint = load_torch_file(path, "ckpt_path", "checkpoint")
     record = checkpoint.get("adbench") if isinstance(checkpoint, dict) else None
     if not record:
         raise AdbenchError(f"ckpt_path={path}: not an adbench checkpoint (no 'adbench' record)")

@@ -1,23 +1,29 @@
-"""Reading a user's weight file: a torch state dict, or a checkpoint that holds one."""
+"""Reading torch files a user points to: weights, state dicts, checkpoints."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import torch
 
 from adbench.errors import AdbenchError
 
 
-def load_state_dict_file(path: str, key: str) -> dict[str, torch.Tensor]:
-    """Tensors of the state dict at `path`; errors name the config `key` that gave the path."""
+def load_torch_file(path: str | Path, key: str, kind: str = "torch file") -> Any:
+    """torch.load of `path` (weights only); errors name the config `key` that gave the path."""
     file = Path(path).expanduser()
     if not file.is_file():
         raise AdbenchError(f"{key}={path}: no such file")
     try:
-        state = torch.load(file, map_location="cpu", weights_only=True)
+        return torch.load(file, map_location="cpu", weights_only=True)
     except Exception as error:
-        raise AdbenchError(f"{key}={path}: not a readable torch state dict ({error})") from error
+        raise AdbenchError(f"{key}={path}: not a readable {kind} ({error})") from error
+
+
+def load_state_dict_file(path: str, key: str) -> dict[str, torch.Tensor]:
+    """Tensors of the state dict at `path`; errors name the config `key` that gave the path."""
+    state = load_torch_file(path, key, "torch state dict")
     if isinstance(state, dict) and "state_dict" in state:
         state = state["state_dict"]
     if not isinstance(state, dict):
