@@ -2,6 +2,12 @@
 
 A method's pure torch model has an eval forward images -> (raw image scores, raw maps); its
 thin Lightning module adds training and hands evaluation to this base class.
+
+With a `tiling` config, forward cuts each image into sliding-window tiles, runs the model on
+the tiles and stitches their maps back to the full image (overlaps averaged); the image score is
+the maximum of the tile scores, so every method keeps its own image-score rule (e.g. PatchCore's
+neighbour re-weighting) and a defect seen by one tile is not averaged down by its neighbours.
+Training steps take their images from `training_images`, which tiles them the same way.
 """
 
 from __future__ import annotations
@@ -13,8 +19,10 @@ import lightning as L
 import torch
 from torch import nn
 
+from adbench.errors import AdbenchError
 from adbench.methods.results import EvalResults, compute_metrics
 from adbench.postprocess import Calibration
+from adbench.tiling import Tiler
 
 
 class AnomalyModule(L.LightningModule):
@@ -23,10 +31,19 @@ class AnomalyModule(L.LightningModule):
 
     name = "anomaly"
     model: nn.Module
+    supports_tiling = True  # False for methods whose training needs more than images
 
-    def __init__(self, image_size: Any = 224, normal_quantile: float = 0.99) -> None:
+    def __init__(
+        self, image_size: Any = 224, normal_quantile: float = 0.99, tiling: dict | None = None
+    ) -> None:
         super().__init__()
+        if tiling and not self.supports_tiling:
+            raise AdbenchError(
+                f"model={self.name} does not support tiling: drop tiling=... (it works with "
+                "patchcore, padim, cflow and rd4ad)"
+            )
         self.image_size = image_size
+        self.tiler = Tiler.from_config(tiling)
         self.calibration = Calibration(normal_quantile)
         self.val_results = EvalResults()
         self.test_results = EvalResults()
@@ -35,7 +52,17 @@ class AnomalyModule(L.LightningModule):
         self.test_notes: list[str] = []
 
     def forward(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        return self.model(images)
+        """Images (B,3,H,W) in [0, 1] -> raw image scores (B,) and maps (B,1,H,W)."""
+        if self.tiler is None:
+            return self.model(images)
+        tile_scores, tile_maps = self.model(self.tiler.tile(images))
+        maps = self.tiler.stitch(tile_maps, images.shape[-2:])
+        return self.tiler.merge_scores(tile_scores, len(images)), maps
+
+    def training_images(self, batch: dict) -> torch.Tensor:
+        """The batch's training images, cut into tiles when tiling is on."""
+        images = batch["image"]
+        return images if self.tiler is None else self.tiler.tile(images)
 
     # validation: calibration (and, for trained methods, the model selection metric)
     def on_validation_epoch_start(self) -> None:

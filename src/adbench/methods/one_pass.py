@@ -33,7 +33,7 @@ class OnePassModule(AnomalyModule):
 
     def training_step(self, batch: dict, batch_idx: int) -> None:
         with torch.no_grad():
-            self.collect(batch["image"])
+            self.collect(self.training_images(batch))
         self._collected = True
 
     def on_validation_epoch_start(self) -> None:

@@ -7,12 +7,11 @@ from typing import Any
 
 import torch
 
-from adbench.backbones import FeatureExtractor
-from adbench.methods.base import AnomalyModule
 from adbench.methods.cflow.model import CflowModel, fiber_batches
+from adbench.methods.feature_method import FeatureMethodModule
 
 
-class CflowModule(AnomalyModule):
+class CflowModule(FeatureMethodModule):
     """`model=cflow`: conditional normalizing flows trained by maximum likelihood on normals."""
 
     name = "cflow"
@@ -28,15 +27,13 @@ class CflowModule(AnomalyModule):
         condition_vector: int = 128,
         fiber_batch_size: int = 256,
         smoothing_sigma: float = 4.0,
-        seed: int = 0,
-        image_size: Any = 224,
-        normal_quantile: float = 0.99,
+        **wiring: Any,
     ) -> None:
-        super().__init__(image_size=image_size, normal_quantile=normal_quantile)
+        super().__init__(backbone, layers, **wiring)
         self.save_hyperparameters()
         self.automatic_optimization = False  # one optimiser step per fiber batch
         self.model = CflowModel(
-            FeatureExtractor(layers=layers, **backbone),
+            self.feature_extractor(),
             coupling_blocks=coupling_blocks,
             clamp_alpha=clamp_alpha,
             condition_vector=condition_vector,
@@ -44,7 +41,7 @@ class CflowModule(AnomalyModule):
         )
         self.lr = lr
         self.fiber_batch_size = fiber_batch_size
-        self.fiber_generator = torch.Generator().manual_seed(seed)
+        self.fiber_generator = torch.Generator().manual_seed(self.seed)
 
     def configure_optimizers(self) -> torch.optim.Optimizer:
         trainable = [p for p in self.model.decoders.parameters() if p.requires_grad]
@@ -53,7 +50,9 @@ class CflowModule(AnomalyModule):
     def training_step(self, batch: dict, batch_idx: int) -> torch.Tensor:
         optimizer = self.optimizers()
         batches = fiber_batches(
-            self.model.level_fibers(batch["image"]), self.fiber_batch_size, self.fiber_generator
+            self.model.level_fibers(self.training_images(batch)),
+            self.fiber_batch_size,
+            self.fiber_generator,
         )
         losses = []
         for level, features, conditions in batches:

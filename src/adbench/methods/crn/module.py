@@ -32,6 +32,7 @@ class CrnModule(AnomalyModule):
     """
 
     name = "crn"
+    supports_tiling = False  # validation scores many (G, D) pairs on whole images
 
     def __init__(
         self,
@@ -64,8 +65,9 @@ class CrnModule(AnomalyModule):
         seed: int = 0,
         image_size: Any = 128,
         normal_quantile: float = 0.99,
+        tiling: dict | None = None,
     ) -> None:
-        super().__init__(image_size=image_size, normal_quantile=normal_quantile)
+        super().__init__(image_size=image_size, normal_quantile=normal_quantile, tiling=tiling)
         self.save_hyperparameters()
         self.automatic_optimization = False
         try:

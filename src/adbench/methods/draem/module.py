@@ -22,6 +22,7 @@ class DraemModule(AnomalyModule):
     """`model=draem`: the network variant and the loss are hyperparameters of the checkpoint."""
 
     name = "draem"
+    supports_tiling = False  # training pairs images with synthetic anomalies and masks
 
     def __init__(
         self,
@@ -39,8 +40,9 @@ class DraemModule(AnomalyModule):
         loss: dict | None = None,
         image_size: Any = 224,
         normal_quantile: float = 0.99,
+        tiling: dict | None = None,
     ) -> None:
-        super().__init__(image_size=image_size, normal_quantile=normal_quantile)
+        super().__init__(image_size=image_size, normal_quantile=normal_quantile, tiling=tiling)
         self.save_hyperparameters()
         check_image_size(image_size)
         check_loss_config(loss)

@@ -6,12 +6,12 @@ from typing import Any
 
 import torch
 
-from adbench.backbones import FeatureExtractor
+from adbench.methods.feature_method import FeatureMethodModule
 from adbench.methods.one_pass import OnePassModule
 from adbench.methods.padim.model import PadimModel
 
 
-class PadimModule(OnePassModule):
+class PadimModule(OnePassModule, FeatureMethodModule):
     """`model=padim`: no gradient steps; the Gaussians are the whole of training."""
 
     name = "padim"
@@ -23,18 +23,16 @@ class PadimModule(OnePassModule):
         n_features: int = 100,
         eps: float = 0.01,
         smoothing_sigma: float = 4.0,
-        seed: int = 0,
-        image_size: Any = 224,
-        normal_quantile: float = 0.99,
+        **wiring: Any,
     ) -> None:
-        super().__init__(image_size=image_size, normal_quantile=normal_quantile)
+        super().__init__(backbone=backbone, layers=layers, **wiring)
         self.save_hyperparameters()
         self.model = PadimModel(
-            FeatureExtractor(layers=layers, **backbone),
+            self.feature_extractor(),
             n_features=n_features,
             eps=eps,
             smoothing_sigma=smoothing_sigma,
-            seed=seed,
+            seed=self.seed,
         )
 
     def collect(self, images: torch.Tensor) -> None:

@@ -6,12 +6,12 @@ from typing import Any
 
 import torch
 
-from adbench.backbones import FeatureExtractor
+from adbench.methods.feature_method import FeatureMethodModule
 from adbench.methods.one_pass import OnePassModule
 from adbench.methods.patchcore.model import PatchcoreModel
 
 
-class PatchcoreModule(OnePassModule):
+class PatchcoreModule(OnePassModule, FeatureMethodModule):
     """`model=patchcore`: no gradient steps; the memory bank is the whole of training."""
 
     name = "patchcore"
@@ -25,20 +25,18 @@ class PatchcoreModule(OnePassModule):
         projection_dim: int = 128,
         smoothing_sigma: float = 4.0,
         chunk_size: int = 4096,
-        seed: int = 0,
-        image_size: Any = 224,
-        normal_quantile: float = 0.99,
+        **wiring: Any,
     ) -> None:
-        super().__init__(image_size=image_size, normal_quantile=normal_quantile)
+        super().__init__(backbone=backbone, layers=layers, **wiring)
         self.save_hyperparameters()
         self.model = PatchcoreModel(
-            FeatureExtractor(layers=layers, **backbone),
+            self.feature_extractor(),
             coreset_sampling_ratio=coreset_sampling_ratio,
             num_neighbors=num_neighbors,
             projection_dim=projection_dim,
             smoothing_sigma=smoothing_sigma,
             chunk_size=chunk_size,
-            seed=seed,
+            seed=self.seed,
         )
         self._embeddings: list[torch.Tensor] = []
 
