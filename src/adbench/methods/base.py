@@ -20,6 +20,7 @@ import torch
 from torch import nn
 
 from adbench.errors import AdbenchError
+from adbench.methods.distributed import gather_eval_results
 from adbench.methods.results import EvalResults, compute_metrics
 from adbench.postprocess import Calibration
 from adbench.tiling import Tiler
@@ -72,6 +73,8 @@ class AnomalyModule(L.LightningModule):
         self.val_results.add(batch, *self(batch["image"]))
 
     def on_validation_epoch_end(self) -> None:
+        if not self.trainer.sanity_checking:  # DDP: every rank calibrates on the whole set
+            self.val_results = gather_eval_results(self.val_results, self.trainer.val_dataloaders)
         if self.trainer.sanity_checking or not len(self.val_results):
             return
         data = self.val_results.stacked()
@@ -94,6 +97,7 @@ class AnomalyModule(L.LightningModule):
         self.test_results.add(batch, *self(batch["image"]))
 
     def on_test_epoch_end(self) -> None:
+        self.test_results = gather_eval_results(self.test_results, self.trainer.test_dataloaders)
         self.test_metrics, self.test_notes = compute_metrics(self.test_results)
         for key, value in self.test_metrics.items():
             self.log(f"test_{key}", value)

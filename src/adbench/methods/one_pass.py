@@ -7,6 +7,7 @@ from abc import abstractmethod
 import torch
 
 from adbench.methods.base import AnomalyModule
+from adbench.methods.distributed import dataset_length, without_padding, world_size
 
 
 class OnePassModule(AnomalyModule):
@@ -19,6 +20,8 @@ class OnePassModule(AnomalyModule):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self._collected = False
+        self.collected_paths: list[str] = []  # this rank's training items, in collect order
+        self.automatic_optimization = False  # no optimizer: steps return None (also under DDP)
 
     @abstractmethod
     def collect(self, images: torch.Tensor) -> None:
@@ -32,8 +35,14 @@ class OnePassModule(AnomalyModule):
         return None
 
     def training_step(self, batch: dict, batch_idx: int) -> None:
+        if world_size() > 1:  # DDP: no item counted twice
+            length = dataset_length(self.trainer.train_dataloader)
+            batch = without_padding(batch, len(self.collected_paths), length)
+            if not len(batch["image"]):
+                return
         with torch.no_grad():
             self.collect(self.training_images(batch))
+        self.collected_paths += list(batch["path"])
         self._collected = True
 
     def on_validation_epoch_start(self) -> None:
@@ -47,3 +56,4 @@ class OnePassModule(AnomalyModule):
         if self._collected:
             self.finish_fit()
             self._collected = False
+            self.collected_paths = []

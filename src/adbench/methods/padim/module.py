@@ -6,6 +6,7 @@ from typing import Any
 
 import torch
 
+from adbench.methods.distributed import all_reduce_sum
 from adbench.methods.feature_method import FeatureMethodModule
 from adbench.methods.one_pass import OnePassModule
 from adbench.methods.padim.model import PadimModel
@@ -39,4 +40,7 @@ class PadimModule(OnePassModule, FeatureMethodModule):
         self.model.accumulate(images)
 
     def finish_fit(self) -> None:
+        sums = self.model.accumulator  # DDP: every rank solves the Gaussians of all ranks' sums
+        sums.count = int(all_reduce_sum(torch.tensor(sums.count)))
+        sums.sum, sums.outer = all_reduce_sum(sums.sum), all_reduce_sum(sums.outer)
         self.model.fit()

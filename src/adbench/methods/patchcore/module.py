@@ -6,6 +6,7 @@ from typing import Any
 
 import torch
 
+from adbench.methods.distributed import broadcast_tensor, gather_in_path_order, rank
 from adbench.methods.feature_method import FeatureMethodModule
 from adbench.methods.one_pass import OnePassModule
 from adbench.methods.patchcore.model import PatchcoreModel
@@ -44,5 +45,9 @@ class PatchcoreModule(OnePassModule, FeatureMethodModule):
         self._embeddings.append(self.model.embed(images).cpu())
 
     def finish_fit(self) -> None:
-        self.model.fit(self._embeddings)
+        # all ranks' embeddings in path order: the same bank on one device or many (DDP)
+        embeddings = gather_in_path_order(self._embeddings, self.collected_paths)
         self._embeddings = []
+        if rank() == 0:
+            self.model.fit(embeddings)
+        self.model.memory_bank = broadcast_tensor(self.model.memory_bank)
