@@ -14,20 +14,34 @@ from omegaconf import DictConfig
 from omegaconf.errors import MissingMandatoryValue
 
 from adbench.errors import AdbenchError
+from adbench.sweep_jobs import register_job_dir_resolver
+from adbench.sweep_jobs.job_status import fail_multirun_job, in_multirun
+
+register_job_dir_resolver()  # hydra.sweep.subdir: job folders named after the swept values
 
 
 @hydra.main(version_base="1.3", config_path="pkg://adbench.conf", config_name="config")
 def main(cfg: DictConfig) -> float | None:
+    """One run; in a multirun a failed job returns NaN (a failed Optuna trial) and the sweep
+    goes on, its error recorded for the results table."""
     from adbench.run import run  # imported here so that --help stays fast
+    from adbench.wandb_logging import finish_wandb_run
 
+    failed = True
     try:
-        return run(cfg)
+        value = run(cfg)
+        failed = False
+        return value
     except Exception as error:
         message = user_error(error)
+        if in_multirun():
+            return fail_multirun_job(error, message)
         if message is None:
             raise
         print(f"adbench: error: {message}", file=sys.stderr)
         sys.exit(2)
+    finally:
+        finish_wandb_run(failed)
 
 
 def user_error(error: BaseException) -> str | None:

@@ -17,6 +17,7 @@ from adbench.data import PredictDataModule
 from adbench.errors import AdbenchError
 from adbench.outputs import write_predictions, write_test_outputs
 from adbench.reporting import format_metrics_table, write_json_atomic
+from adbench.wandb_logging import log_config, log_heatmaps
 
 TASKS = ("train", "predict")
 
@@ -60,6 +61,7 @@ def train(cfg: DictConfig, out_dir: Path) -> float | None:
     datamodule = instantiate(cfg.dataset, _convert_="all")
     module = instantiate(cfg.model, _convert_="all")
     trainer = _trainer(cfg)
+    log_config(trainer.loggers, cfg)
     started = time.perf_counter()
     trainer.fit(module, datamodule=datamodule, ckpt_path=_resume_path(cfg))
     fit_seconds = time.perf_counter() - started
@@ -72,6 +74,7 @@ def train(cfg: DictConfig, out_dir: Path) -> float | None:
     write_test_outputs(
         out_dir, module.test_results, module.calibration, cfg.output.heatmaps, cfg.output.roc_curve
     )
+    log_heatmaps(trainer.loggers, out_dir / "heatmaps", cfg.output.get("logged_heatmaps", 0))
     validation = module.val_metrics
     summary = {
         "model": module.name,

@@ -65,3 +65,15 @@ def test_statistics_survive_a_state_dict_round_trip():
     images = torch.rand(2, 3, 64, 64)
     with torch.no_grad():
         assert torch.equal(model(images)[0], fresh(images)[0])
+
+
+def test_embedding_picks_the_seeded_channels_of_the_upsampled_concatenation(one_thread):
+    extractor = FeatureExtractor("tf_efficientnet_lite0", layers=[1, 2, 3], weights="random")
+    model = PadimModel(extractor, n_features=20, seed=3).eval()
+    images = torch.rand(2, 3, 64, 64)
+    with torch.no_grad():
+        levels = extractor(images)
+        size = levels[0].shape[-2:]
+        upsampled = [torch.nn.functional.interpolate(f, size=size) for f in levels]
+        expected = torch.cat(upsampled, dim=1).index_select(1, model.feature_index)
+        assert torch.equal(model.embed(images), expected)

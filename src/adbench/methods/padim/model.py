@@ -40,14 +40,24 @@ class PadimModel(nn.Module):
         self.accumulator = PositionGaussianAccumulator()
 
     def embed(self, images: torch.Tensor) -> torch.Tensor:
-        """(B, D, h, w): the chosen channels of all levels, upsampled to the finest level."""
+        """(B, D, h, w): the chosen channels of all levels, upsampled to the finest level.
+
+        Channels are chosen per level before upsampling (same result as choosing from the
+        concatenation, as the index is sorted), so only the kept channels are upsampled.
+        """
         levels = self.extractor(images)
         size = levels[0].shape[-2:]
-        stacked = torch.cat(
-            [levels[0]] + [F.interpolate(f, size=size, mode="nearest") for f in levels[1:]],
-            dim=1,
-        )
-        return stacked.index_select(1, self.feature_index)
+        chosen = []
+        start = 0
+        for level in levels:
+            end = start + level.shape[1]
+            index = self.feature_index[(self.feature_index >= start) & (self.feature_index < end)]
+            level = level.index_select(1, index - start)
+            if level.shape[-2:] != size:
+                level = F.interpolate(level, size=size, mode="nearest")
+            chosen.append(level)
+            start = end
+        return torch.cat(chosen, dim=1)
 
     @torch.no_grad()
     def accumulate(self, images: torch.Tensor) -> None:

@@ -10,13 +10,21 @@ def nearest_neighbours(
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Euclidean distances (N, k) and indices (N, k) of each query's k nearest bank rows.
 
-    Peak memory is chunk_size x len(bank) distances, whatever the number of queries.
+    Peak memory is chunk_size x len(bank) distances, whatever the number of queries. A query's
+    own squared norm does not change which bank rows are nearest, so it is added only to the k
+    selected values: one fused |b|^2 - 2 q.b product per chunk, then the selection.
     """
     bank_norms = (bank * bank).sum(dim=1)
     distances, indices = [], []
-    for chunk in queries.split(chunk_size):
-        squared = (chunk * chunk).sum(dim=1, keepdim=True) - 2 * chunk @ bank.T + bank_norms
-        values, index = squared.topk(k, dim=1, largest=False)
-        distances.append(values.clamp_min(0).sqrt())
+    # a traced graph (ONNX/TorchScript export) cannot keep a batch-dependent chunk count
+    chunks = (queries,) if torch.jit.is_tracing() else queries.split(chunk_size)
+    for chunk in chunks:
+        partial = torch.addmm(bank_norms, chunk, bank.T, alpha=-2)
+        if k == 1:
+            values, index = partial.min(dim=1, keepdim=True)
+        else:
+            values, index = partial.topk(k, dim=1, largest=False)
+        squared = values + (chunk * chunk).sum(dim=1, keepdim=True)
+        distances.append(squared.clamp_min(0).sqrt())
         indices.append(index)
     return torch.cat(distances), torch.cat(indices)
