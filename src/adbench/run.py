@@ -15,11 +15,13 @@ from omegaconf import DictConfig, OmegaConf
 from adbench.checkpoints import load_module
 from adbench.data import PredictDataModule
 from adbench.errors import AdbenchError
+from adbench.export.task import export
 from adbench.outputs import write_predictions, write_test_outputs
 from adbench.reporting import format_metrics_table, write_json_atomic
+from adbench.throughput import benchmark
 from adbench.wandb_logging import log_config, log_heatmaps
 
-TASKS = ("train", "predict")
+TASKS = ("train", "predict", "benchmark", "export")
 
 # Lightning's notes that are expected here (methods without optimizer, frozen backbones, ...)
 EXPECTED_WARNINGS = (
@@ -43,7 +45,8 @@ def quiet_lightning() -> None:
 
 
 def run(cfg: DictConfig) -> float | None:
-    """Run cfg.task; returns the validation image AUROC of a train run (for sweepers)."""
+    """Run cfg.task; returns the validation image AUROC of a train run (for sweepers), or the
+    images/s of a benchmark run."""
     if cfg.task not in TASKS:
         raise AdbenchError(f"task={cfg.task} is unknown: use one of {', '.join(TASKS)}")
     out_dir = Path(cfg.output_dir)
@@ -53,6 +56,11 @@ def run(cfg: DictConfig) -> float | None:
     OmegaConf.save(cfg, out_dir / "config.yaml", resolve=True)
     if cfg.task == "predict":
         predict(cfg, out_dir)
+        return None
+    if cfg.task == "benchmark":
+        return benchmark(cfg, out_dir, train)
+    if cfg.task == "export":
+        export(cfg, out_dir)
         return None
     return train(cfg, out_dir)
 

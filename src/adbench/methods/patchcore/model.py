@@ -81,7 +81,7 @@ class PatchcoreModel(nn.Module):
     ) -> torch.Tensor:
         """Paper eq. 7: damp the max patch score when its bank neighbour sits in a dense area."""
         max_scores, max_index = patch_scores.max(dim=1)
-        rows = torch.arange(len(patches), device=patches.device)
+        rows = torch.arange(patches.shape[0], device=patches.device)  # shape: traced, len: not
         worst_patch = patches[rows, max_index]  # (B, D)
         bank_entry = self.memory_bank[nearest[rows, max_index]]  # (B, D)
         k = min(self.num_neighbors, len(self.memory_bank))
