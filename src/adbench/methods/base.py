@@ -40,8 +40,8 @@ class AnomalyModule(L.LightningModule):
         super().__init__()
         if tiling and not self.supports_tiling:
             raise AdbenchError(
-                f"model={self.name} does not support tiling: drop tiling=... (it works with "
-                "patchcore, padim, cflow and rd4ad)"
+                f"model={self.name} does not support tiling: set tiling=null (tiling works "
+                "with patchcore, padim, cflow and rd4ad)"
             )
         self.image_size = image_size
         self.tiler = Tiler.from_config(tiling)
