@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hydra import compose, initialize_config_module
+from hydra.core.global_hydra import GlobalHydra
 from omegaconf import OmegaConf
 
 from adbench.sweep_jobs.labels import (
@@ -71,3 +73,18 @@ def test_search_sweeper_folders_keep_the_job_number(announced):
 
 def test_without_announced_keys_the_number_and_overrides_name_the_folder(announced):
     assert job_dir_name(2, ["seed=1", "dataset.root=/d"]) == "2_seed=1,dataset.root=-d"
+
+
+def test_mvtec_all_sweeps_the_15_categories_of_mvtec(tmp_path):
+    GlobalHydra.instance().clear()
+    with initialize_config_module("adbench.conf", version_base="1.3"):
+        cfg = compose(
+            "config",
+            overrides=["+sweep=mvtec_all", f"output_dir={tmp_path}"],
+            return_hydra_config=True,
+        )
+    GlobalHydra.instance().clear()
+    assert cfg.dataset._target_.endswith("MVTecDataModule")
+    categories = cfg.hydra.sweeper.params["dataset.category"].split(",")
+    assert len(set(categories)) == 15 and "metal_nut" in categories
+    assert swept_keys(cfg) == ["dataset.category"]
