@@ -91,7 +91,7 @@ class Tiler:
         return offsets
 
     def tile(self, images: torch.Tensor) -> torch.Tensor:
-        height, width = images.shape[-2:]
+        height, width = int(images.shape[-2]), int(images.shape[-1])  # fixed under export tracing
         tile_h, tile_w = self.tile_shape(height, width)
         ys, xs = self.offsets(height, width)
         tiles = [images[..., y : y + tile_h, x : x + tile_w] for y in ys for x in xs]
@@ -100,7 +100,7 @@ class Tiler:
     def stitch(self, tile_maps: torch.Tensor, size: Sequence[int]) -> torch.Tensor:
         height, width = int(size[0]), int(size[1])
         ys, xs = self.offsets(height, width)
-        tile_h, tile_w = tile_maps.shape[-2:]
+        tile_h, tile_w = int(tile_maps.shape[-2]), int(tile_maps.shape[-1])
         per_image = tile_maps.unflatten(0, (-1, len(ys) * len(xs)))
         total = tile_maps.new_zeros(per_image.shape[0], tile_maps.shape[1], height, width)
         count = tile_maps.new_zeros(1, 1, height, width)
