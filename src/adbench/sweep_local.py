@@ -4,7 +4,8 @@ Validates the sweep file against W&B's schema, asks W&B's own search logic (`swe
 for runs, and executes the commands W&B's agent would run (offline: WANDB_MODE defaults to
 offline; sync the runs later with `wandb sync DIR/run-*/wandb/offline-run-*`). Each run's
 metric is read back from its metrics.json and fed to the next proposal (Bayesian search).
-`--dry-run` only composes each proposed run's config with Hydra's compose API.
+`--dry-run` only composes each proposed run's config with Hydra's compose API. Overrides after
+the file are added to every run (`... sweeps/crn.yml --count 2 preset=demo` on a laptop).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from adbench.errors import AdbenchError
@@ -37,6 +39,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         prog="python -m adbench.sweep_local", description=__doc__.splitlines()[0]
     )
     parser.add_argument("sweep_file", type=Path, help="a W&B sweep file, e.g. sweeps/crn.yml")
+    parser.add_argument(
+        "overrides", nargs="*", help="Hydra overrides added to every run, e.g. preset=demo"
+    )
     parser.add_argument("--count", type=int, default=1, help="runs to propose (default 1)")
     parser.add_argument(
         "--dry-run", action="store_true", help="only compose each proposed run's config"
@@ -45,7 +50,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--out", type=Path, default=None,
         help="where runs write (default outputs/sweep_local/<sweep>/<time>)",
     )  # fmt: skip
-    return parser.parse_args(argv)
+    return parser.parse_intermixed_args(argv)
 
 
 def _shown(value) -> str:
@@ -59,8 +64,15 @@ def execute(command: list[str], run_dir: Path) -> int:
     return subprocess.run([*command, f"output_dir={run_dir}"], env=env, check=False).returncode
 
 
-def sweep_local(sweep_file: Path, count: int, dry_run: bool, out: Path | None) -> int:
-    """Propose and check (or execute) `count` runs; prints a summary; returns the exit code."""
+def sweep_local(
+    sweep_file: Path,
+    count: int,
+    dry_run: bool,
+    out: Path | None,
+    extra: Sequence[str] = (),
+) -> int:
+    """Propose and check (or execute) `count` runs, `extra` overrides appended to each; prints
+    a summary; returns the exit code."""
     sweep = load_sweep(sweep_file)
     problems = sweep_problems(sweep)
     if problems:
@@ -76,7 +88,7 @@ def sweep_local(sweep_file: Path, count: int, dry_run: bool, out: Path | None) -
             print(f"the {sweep['method']} search proposes no more runs after {index}")
             break
         proposed.name = f"run-{index}"
-        command = run_command(sweep, proposed, interpreter=sys.executable)  # this environment
+        command = [*run_command(sweep, proposed, interpreter=sys.executable), *extra]
         params = " ".join(f"{k}={_shown(v)}" for k, v in run_params(proposed).items())
         if dry_run:
             problem = compose_problem(hydra_overrides(command))
@@ -99,7 +111,7 @@ def sweep_local(sweep_file: Path, count: int, dry_run: bool, out: Path | None) -
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
-        return sweep_local(args.sweep_file, args.count, args.dry_run, args.out)
+        return sweep_local(args.sweep_file, args.count, args.dry_run, args.out, args.overrides)
     except AdbenchError as error:
         print(f"adbench: error: {error}", file=sys.stderr)
         return 2

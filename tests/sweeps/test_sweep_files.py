@@ -94,3 +94,38 @@ def test_command_without_parameters_is_refused(tmp_path):
 def test_missing_sweep_file_is_named(tmp_path):
     with pytest.raises(AdbenchError, match=r"nope\.yml"):
         load_sweep(tmp_path / "nope.yml")
+
+
+def test_overrides_after_the_file_reach_every_run(capsys):
+    path = str(SWEEPS / "crn.yml")
+    assert sweep_local([path, "--count", "1", "--dry-run", "preset=demo"]) == 0
+    assert sweep_local([path, "--count", "1", "--dry-run", "preset=nope"]) == 1
+    assert "preset" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_local_agent_runs_the_proposed_commands_and_reads_their_metric(tmp_path, capsys):
+    sweep = {
+        "method": "grid",
+        "metric": {"name": "val_image_auroc", "goal": "maximize"},
+        "parameters": {"model.n_features": {"values": [10, 20]}},
+        "command": ["${env}", "${interpreter}", "-m", "adbench", "model=padim", "logger=none",
+                    "${args_no_hyphens}"],
+    }  # fmt: skip
+    path = tmp_path / "tiny.yml"
+    path.write_text(yaml.safe_dump(sweep))
+    tiny = [
+        f"dataset.root={tmp_path / 'data'}",
+        "dataset.source_size=48",
+        "dataset.n_train=12",
+        "dataset.n_test_good=2",
+        "dataset.n_test_per_defect=1",
+        "dataset.image_size=32",
+    ]
+    out = tmp_path / "runs"
+    assert sweep_local([str(path), "--count", "3", "--out", str(out), *tiny]) == 0
+    assert "proposes no more runs after 2" in capsys.readouterr().out  # grid exhausted
+    for index, n_features in enumerate((10, 20)):
+        config = yaml.safe_load((out / f"run-{index}" / "config.yaml").read_text())
+        assert config["model"]["n_features"] == n_features
+        assert (out / f"run-{index}" / "metrics.json").is_file()
