@@ -16,6 +16,7 @@ from adbench.checkpoints import load_module
 from adbench.data import PredictDataModule
 from adbench.errors import AdbenchError
 from adbench.export.task import export
+from adbench.optuna_pruning import pruned_at, pruning_callbacks
 from adbench.outputs import write_predictions, write_test_outputs
 from adbench.reporting import format_metrics_table, write_json_atomic
 from adbench.throughput import benchmark
@@ -69,10 +70,14 @@ def train(cfg: DictConfig, out_dir: Path) -> float | None:
     datamodule = instantiate(cfg.dataset, _convert_="all")
     module = instantiate(cfg.model, _convert_="all")
     trainer = _trainer(cfg)
+    trainer.callbacks.extend(pruning_callbacks())  # inside an Optuna sweep: report, prune
     log_config(trainer.loggers, cfg)
     started = time.perf_counter()
     trainer.fit(module, datamodule=datamodule, ckpt_path=_resume_path(cfg))
     fit_seconds = time.perf_counter() - started
+    if pruned_at(trainer) is not None:
+        print(f"Optuna pruned this trial at validation {pruned_at(trainer)}: no test")
+        return module.val_metrics.get("val_image_auroc")
     trainer.save_checkpoint(out_dir / "model.ckpt")
     started = time.perf_counter()
     trainer.test(module, datamodule=datamodule, verbose=False)

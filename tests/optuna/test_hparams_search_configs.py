@@ -1,0 +1,70 @@
+"""Every conf/hparams_search option composes, and its search space names real keys."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hydra import compose, initialize_config_module
+from hydra.core.global_hydra import GlobalHydra
+from hydra.core.hydra_config import HydraConfig
+from omegaconf import OmegaConf
+from optuna.distributions import CategoricalDistribution
+
+from hydra_plugins.adbench_optuna_sweeper._search_space import build_search_space
+
+CONF = Path(__file__).parents[2] / "conf"
+SEARCHES = sorted(p.stem for p in (CONF / "hparams_search").glob("*.yaml") if p.stem != "optuna")
+SWEEPER = "hydra_plugins.adbench_optuna_sweeper.optuna_sweeper.OptunaSweeper"
+
+
+def compose_with_hydra(*overrides: str):
+    GlobalHydra.instance().clear()
+    try:
+        with initialize_config_module("adbench.conf", version_base="1.3"):
+            return compose("config", overrides=list(overrides), return_hydra_config=True)
+    finally:
+        GlobalHydra.instance().clear()
+
+
+def test_every_method_has_a_search():
+    methods = {p.stem for p in (CONF / "model").glob("*.yaml")}
+    assert methods == set(SEARCHES)
+
+
+@pytest.mark.parametrize("method", SEARCHES)
+def test_search_composes_selects_its_model_and_names_real_keys(method):
+    cfg = compose_with_hydra(f"hparams_search={method}")
+    sweeper = cfg.hydra.sweeper
+    assert sweeper._target_ == SWEEPER
+    assert sweeper.direction == "maximize"
+    assert sweeper.storage.startswith("sqlite:///")
+    assert cfg.hydra.runtime.choices.model == method
+    HydraConfig.instance().set_config(cfg)
+    assert OmegaConf.to_container(sweeper, resolve=True)["study_name"] == f"{method}_synthetic"
+
+    space = build_search_space(OmegaConf.to_container(sweeper.params), [])
+    assert space.distributions and not space.fixed
+    # one trial's values: each key is a config group option or an existing config key
+    trial = {}
+    for key, dist in space.distributions.items():
+        if isinstance(dist, CategoricalDistribution):
+            trial[key] = dist.choices[-1]
+        else:
+            trial[key] = dist.high
+        if key in cfg.hydra.runtime.choices:
+            assert (CONF / key / f"{trial[key]}.yaml").is_file(), (key, trial[key])
+        else:
+            assert OmegaConf.select(cfg, key) is not None, f"{key} is not a key of model={method}"
+    overrides = [f"hparams_search={method}", *space.overrides(trial)]
+    trial_cfg = compose_with_hydra(*overrides)
+    for key, value in trial.items():
+        if key not in cfg.hydra.runtime.choices and not isinstance(value, str):
+            assert OmegaConf.select(trial_cfg, key) == pytest.approx(value)
+
+
+def test_optuna_alone_searches_the_command_line_over_any_method():
+    cfg = compose_with_hydra("hparams_search=optuna", "model=padim")
+    assert cfg.hydra.sweeper._target_ == SWEEPER
+    assert cfg.hydra.sweeper.params is None
+    assert cfg.model._target_.endswith("PadimModule")
