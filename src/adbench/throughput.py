@@ -103,7 +103,7 @@ def benchmark_table(result: dict) -> str:
     header = ["model", "device", "threads", "batch size", "image size", "images/s", "ms/batch"]
     row = [
         result["model"], result["device"], result["threads"], result["batch_size"],
-        f"{height}x{width}", result["images_per_second"], result["ms_per_batch"],
+        f"{height}x{width}", f"{result['images_per_second']:.1f}", f"{result['ms_per_batch']:.1f}",
     ]  # fmt: skip
     return format_table(header, [row], title="Inference throughput (task=benchmark)")
 

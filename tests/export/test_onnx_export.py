@@ -12,6 +12,8 @@ from adbench.checkpoints import load_module
 from adbench.export import ServingModel
 from adbench.export.check_images import check_images
 from adbench.export.onnx_format import export_onnx, run_onnx
+from adbench.export.task import compare
+from adbench.methods.base import AnomalyModule
 from adbench.run import run
 
 TOLERANCE = 1e-4
@@ -54,3 +56,65 @@ def test_export_task_writes_model_calibration_and_reports_difference(
     assert (out / "model.onnx").is_file() and (out / "calibration.json").is_file()
     assert summary["check"]["max_abs_difference_anomaly_maps"] < TOLERANCE
     assert "max abs difference" in printed and "(ok," in printed
+
+
+class FirstChannelModel(torch.nn.Module):
+    """Raw map = the image's first channel; raw score = its maximum."""
+
+    def forward(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        maps = images[:, :1]
+        return maps.amax(dim=(1, 2, 3)), maps
+
+
+class TiledStubModule(AnomalyModule):
+    name = "tiled_stub"
+
+    def __init__(self) -> None:
+        super().__init__(image_size=16, tiling={"patches_per_row": 2, "patches_per_column": 2})
+        self.model = FirstChannelModel()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="AnomalyModule.forward merges tile scores with len(images), a constant in a traced "
+    "graph: the export keeps the example's batch size (fix: images.shape[0] in methods/base.py)",
+)
+def test_tiled_model_exports_with_a_free_batch_size(tmp_path):
+    module = TiledStubModule().eval()
+    images = torch.rand(6, 3, 16, 16, generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        scores, _ = module(images)
+    module.calibration.fit(scores, torch.tensor([0, 0, 0, 1, 1, 1]))
+    serving = ServingModel(module)
+    path = export_onnx(serving, images[:1], tmp_path / "tiled.onnx")
+    onnx_scores, _ = run_onnx(path, images[:3])
+    with torch.no_grad():
+        expected, _ = serving(images[:3])
+    assert onnx_scores.shape == (3, 1)
+    assert np.abs(onnx_scores - expected.numpy()).max() < TOLERANCE
+
+
+class FixedBatchModel(torch.nn.Module):
+    """Uses len(images): a traced graph keeps the example's batch size."""
+
+    def forward(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        maps = images[:, :1]
+        return maps.reshape(len(images), -1).amax(dim=1), maps
+
+
+class FixedBatchModule(AnomalyModule):
+    name = "fixed_batch"
+
+    def __init__(self) -> None:
+        super().__init__(image_size=8)
+        self.model = FixedBatchModel()
+
+
+def test_export_check_refuses_a_graph_that_fixed_the_batch_size(tmp_path):
+    module = FixedBatchModule().eval()
+    images = torch.rand(4, 3, 8, 8, generator=torch.Generator().manual_seed(0))
+    module.calibration.fit(module(images)[0], torch.tensor([0, 0, 1, 1]))
+    serving = ServingModel(module)
+    path = export_onnx(serving, images[:1], tmp_path / "fixed.onnx")
+    with pytest.raises(RuntimeError, match=r"gave scores of shape \(1, 1\) for 3 images"):
+        compare(serving, run_onnx, path, images[:3])

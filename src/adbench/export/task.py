@@ -89,6 +89,12 @@ def compare(
     with torch.no_grad():
         expected = serving(images)
     exported = runner(model_file, images)
+    for name, got, want in zip(OUTPUT_NAMES, exported, expected, strict=True):
+        if tuple(got.shape) != tuple(want.shape):
+            raise RuntimeError(
+                f"export check: the exported model gave {name} of shape {tuple(got.shape)} for "
+                f"{len(images)} images, PyTorch {tuple(want.shape)}: its graph fixed a size"
+            )
     result = {
         f"max_abs_difference_{name}": float(np.abs(np.asarray(got) - want.numpy()).max())
         for name, got, want in zip(OUTPUT_NAMES, exported, expected, strict=True)
@@ -114,7 +120,7 @@ def _print_summary(summary: dict) -> None:
     largest = max(check["max_abs_difference_scores"], check["max_abs_difference_anomaly_maps"])
     verdict = "ok" if largest <= check["tolerance"] else "ABOVE TOLERANCE"
     print(
-        f"check vs PyTorch on {check['images']} {check['source']} images: max abs difference "
+        f"check vs PyTorch on {check['images']} images ({check['source']}): max abs difference "
         f"scores {check['max_abs_difference_scores']:.2e}, maps "
         f"{check['max_abs_difference_anomaly_maps']:.2e} ({verdict}, tolerance "
         f"{check['tolerance']:g}; {check['unclipped_map_share']:.0%} of map pixels unclipped)"

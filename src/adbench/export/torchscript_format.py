@@ -18,14 +18,16 @@ def export_torchscript(model: nn.Module, example: torch.Tensor, path: Path) -> P
     """
     with warnings.catch_warnings(), torch.no_grad(), _jit_is_scripting():
         warnings.filterwarnings("ignore", category=torch.jit.TracerWarning)
-        warnings.filterwarnings("ignore", message=r".*torch\.jit\.trace.* is deprecated")
+        warnings.filterwarnings("ignore", message=r".*torch\.jit\.\w+.* is deprecated")
         traced = torch.jit.trace(model, example, check_trace=False)
-    torch.jit.save(traced, str(path))
+        torch.jit.save(traced, str(path))
     return path
 
 
 def run_torchscript(path: Path, images: torch.Tensor) -> tuple[torch.Tensor, ...]:
     """The saved TorchScript model's outputs for `images`."""
-    loaded = torch.jit.load(str(path), map_location="cpu")
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r".*torch\.jit\.load.* is deprecated")
+        loaded = torch.jit.load(str(path), map_location="cpu")
     with torch.no_grad():
         return tuple(loaded(images))
