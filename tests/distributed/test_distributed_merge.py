@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 import torch
 from torch.utils.data import DistributedSampler
@@ -96,7 +98,9 @@ def _collectives(rank: int, world: int, tmp: str) -> None:
     from adbench.methods import distributed
 
     torch.set_num_threads(1)
-    dist.init_process_group("gloo", init_method=f"file://{tmp}/store", rank=rank, world_size=world)
+    store = f"file://{tmp}/store"
+    timeout = datetime.timedelta(seconds=60)  # a collective that never completes fails the test
+    dist.init_process_group("gloo", init_method=store, rank=rank, world_size=world, timeout=timeout)
     try:
         out = {
             "rank": distributed.rank(),
