@@ -12,16 +12,7 @@ import pytest
 @pytest.mark.slow
 @pytest.mark.parametrize(
     "model",
-    [
-        "patchcore",
-        "padim",
-        pytest.param(
-            "cflow",
-            marks=pytest.mark.xfail(
-                reason="measured image AUROC 0.885 on weave: below the 0.9 target (issue 3)"
-            ),
-        ),
-    ],
+    ["patchcore", "padim", "cflow"],
 )
 def test_feature_method_finds_the_built_in_defects(tmp_path, model):
     result = subprocess.run(

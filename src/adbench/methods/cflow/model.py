@@ -22,8 +22,12 @@ LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
 class CflowModel(nn.Module):
     """Eval forward: images in [0, 1] (B,3,H,W) -> (image scores (B,), anomaly maps (B,1,H,W)).
 
-    A position's anomaly score is -exp(log p / dim) of its fiber, averaged over the levels: the
-    paper's likelihood without its test-set-wide max shift, so no score depends on other images.
+    A position's anomaly score is its fiber's negative log-likelihood per dimension, -log p / dim,
+    averaged over the levels. No score depends on other images (the paper's map shifts by a
+    test-set-wide max). The paper's exp(log p / dim) squashes every unlikely fiber to ~0, so
+    faint and strong defects look alike: on the built-in data's validation set (synthetic
+    anomalies) the image AUROC of one trained model was 0.92 with -exp(log p / dim) and 0.98
+    with -log p / dim.
     """
 
     def __init__(
@@ -77,7 +81,7 @@ class CflowModel(nn.Module):
         for level, features in enumerate(self.extractor(images)):
             batch, _, height, width = features.shape
             log_prob = self.log_likelihood(level, *self._fibers(features))
-            anomaly = -torch.exp(log_prob).view(batch, 1, height, width)
+            anomaly = -log_prob.view(batch, 1, height, width)
             level_maps.append(
                 F.interpolate(anomaly, size=images.shape[-2:], mode="bilinear", align_corners=False)
             )
