@@ -12,32 +12,8 @@ import numpy as np
 import pytest
 from hydra import compose, initialize_config_module
 from hydra.core.global_hydra import GlobalHydra
+from image_files import textured, with_defect, write_image
 from omegaconf import DictConfig
-from PIL import Image
-
-
-def write_image(path: Path, array: np.ndarray) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    Image.fromarray(array).save(path)
-    return path
-
-
-def textured(rng: np.random.Generator, size: int = 64) -> np.ndarray:
-    """A striped texture with a little noise: normals look alike, defects stand out."""
-    x = np.arange(size)
-    stripes = 128 + 60 * np.sin(x / 3.0 + rng.uniform(0, 0.3))[None, :, None]
-    noise = rng.normal(0, 6, (size, size, 3))
-    return np.clip(stripes + noise, 0, 255).astype(np.uint8)
-
-
-def with_defect(image: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    size = image.shape[0]
-    mask = np.zeros(image.shape[:2], dtype=bool)
-    y, x = rng.integers(8, size - 24, size=2)
-    mask[y : y + 14, x : x + 14] = True
-    out = image.copy()
-    out[mask] = [230, 40, 40]
-    return out, mask
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from conftest import write_image
+from image_files import write_image
 
 from adbench.augment.draem_synthesis import DraemSynthesizer
 from adbench.augment.perlin import perlin_mask, perlin_noise

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from conftest import write_image
+from image_files import write_image
 
 from adbench.data import FolderDataModule, MVTecDataModule
 from adbench.errors import AdbenchError

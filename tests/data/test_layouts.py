@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import textured, write_image
+from image_files import textured, write_image
 
 from adbench.data.folder import scan_folder
 from adbench.data.mvtec import scan_mvtec

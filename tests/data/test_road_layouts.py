@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import textured, write_image
+from image_files import textured, write_image
 from PIL import Image
 
 from adbench.data import PanoramaDataModule, RoadImagesDataModule

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from conftest import textured, with_defect, write_image
+from image_files import textured, with_defect, write_image
 
 from adbench.run import run
 

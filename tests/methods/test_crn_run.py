@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 import torch
 import yaml
-from conftest import textured, write_image
 from hydra.utils import instantiate
+from image_files import textured, write_image
 from PIL import Image
 
 from adbench.run import run
