@@ -53,3 +53,25 @@ def test_failed_jobs_are_recorded_as_fail_and_the_study_goes_on(tmp_path):
         assert expected in trial.user_attrs["adbench_failure"]
     jobs = (tmp_path / "jobs.txt").read_text().splitlines()
     assert {float(line.split()[2]) for line in jobs} == {0.5}  # the fixed x reached every job
+
+
+def test_a_killed_workers_trial_goes_stale_and_is_redone(tmp_path):
+    """SIGKILL leaves trial 1 RUNNING; its heartbeat stops, so the rerun fails it and redoes it."""
+    storage = f"sqlite:///{tmp_path / 'study.db'}"
+    beats = ("hydra.sweeper.heartbeat_interval=1", "hydra.sweeper.grace_period=2")
+    wait_file = tmp_path / "waiting"
+    worker = start_toy(tmp_path, storage, *beats, "wait_trial=1", f"wait_file={wait_file}")
+    deadline = time.monotonic() + 120
+    while not wait_file.exists() and time.monotonic() < deadline and worker.poll() is None:
+        time.sleep(0.05)
+    assert wait_file.exists(), worker.communicate()[0]
+    worker.kill()
+    worker.communicate(timeout=60)
+    assert [t.state for t in trials(storage)] == [TrialState.COMPLETE, TrialState.RUNNING]
+    time.sleep(3)  # past the grace period
+
+    result = run_toy(tmp_path, storage, *beats)
+    assert result.returncode == 0, result.stderr
+    states = [t.state for t in trials(storage)]
+    complete, fail = TrialState.COMPLETE, TrialState.FAIL
+    assert states == [complete, fail, complete, complete]

@@ -1,0 +1,44 @@
+"""`python -m adbench -m hparams_search=...` end to end on the built-in data (slow)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import optuna
+import pytest
+from optuna.trial import TrialState
+
+QUIET = ("preset=demo", "logger=none", "output.heatmaps=false", "output.roc_curve=false")
+
+
+def search(tmp_path, method: str, *overrides: str) -> optuna.Study:
+    storage = f"sqlite:///{tmp_path / 'study.db'}"
+    result = subprocess.run(
+        [sys.executable, "-m", "adbench", "-m", f"hparams_search={method}", *QUIET,
+         f"hydra.sweeper.storage={storage}", f"hydra.sweep.dir={tmp_path / 'sweep'}", *overrides],
+        cwd=tmp_path, capture_output=True, text=True, timeout=900,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    return optuna.load_study(study_name=f"{method}_synthetic", storage=storage)
+
+
+@pytest.mark.slow
+def test_a_trial_returns_the_validation_auroc_it_wrote(tmp_path):
+    study = search(tmp_path, "padim", "hydra.sweeper.n_trials=1")
+    (trial,) = study.trials
+    assert trial.state == TrialState.COMPLETE
+    metrics = json.loads(next((tmp_path / "sweep").rglob("metrics.json")).read_text())
+    assert trial.value == pytest.approx(metrics["validation"]["val_image_auroc"])
+
+
+@pytest.mark.slow
+def test_crn_trials_below_the_threshold_are_pruned_at_their_first_validation(tmp_path):
+    study = search(
+        tmp_path, "crn", "hydra.sweeper.n_trials=2", "hydra/sweeper/pruner=threshold",
+        "hydra.sweeper.pruner.lower=1.01",  # an AUROC is at most 1: every trial is pruned
+    )  # fmt: skip
+    assert [t.state for t in study.trials] == [TrialState.PRUNED, TrialState.PRUNED]
+    assert all(list(t.intermediate_values) == [0] for t in study.trials)
+    assert not list((tmp_path / "sweep").rglob("metrics.json"))  # pruned: no test run
