@@ -21,14 +21,19 @@ def toy_command(tmp_path: Path, storage: str, *overrides: str) -> list[str]:
     ]  # fmt: skip
 
 
-def toy_env(tmp_path: Path) -> dict[str, str]:
-    return {**os.environ, "TOY_SWEEP_DIR": str(tmp_path / "sweeps"), "HYDRA_FULL_ERROR": "1"}
+def toy_env(tmp_path: Path, full_error: bool = True) -> dict[str, str]:
+    """The toy's environment; full_error: Hydra prints whole tracebacks (test failures)."""
+    env = {**os.environ, "TOY_SWEEP_DIR": str(tmp_path / "sweeps")}
+    env.pop("HYDRA_FULL_ERROR", None)
+    return {**env, "HYDRA_FULL_ERROR": "1"} if full_error else env
 
 
-def run_toy(tmp_path: Path, storage: str, *overrides: str) -> subprocess.CompletedProcess:
+def run_toy(
+    tmp_path: Path, storage: str, *overrides: str, full_error: bool = True
+) -> subprocess.CompletedProcess:
     return subprocess.run(
-        toy_command(tmp_path, storage, *overrides),
-        env=toy_env(tmp_path), cwd=tmp_path, capture_output=True, text=True, timeout=300,
+        toy_command(tmp_path, storage, *overrides), env=toy_env(tmp_path, full_error),
+        cwd=tmp_path, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
 
 

@@ -40,6 +40,7 @@ SURPLUS_ATTR = "adbench_surplus"  # another worker filled the study first; never
 COUNTED_STATES = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.RUNNING, TrialState.WAITING)
 DIRECTIONS = ("minimize", "maximize")
 STORAGE_ATTEMPTS = 5
+DRIVER_PACKAGES = {"psycopg": "'psycopg[binary]'", "psycopg2": "psycopg2-binary"}
 
 
 @contextmanager
@@ -113,9 +114,11 @@ def open_storage(settings: StudySettings) -> Any:
     try:
         return _rdb_storage(storage, engine_kwargs, settings)
     except ImportError as error:
+        driver = url.get_driver_name()
+        package = DRIVER_PACKAGES.get(driver, f"the {driver} database driver")
         raise SweeperError(
             f"hydra.sweeper.storage={url.render_as_string(hide_password=True)}: its database "
-            "driver is not installed; for PostgreSQL: pip install 'psycopg[binary]'"
+            f"driver is not installed: pip install {package}"
         ) from error
 
 
