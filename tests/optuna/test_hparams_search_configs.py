@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
+import optuna
 import pytest
 from hydra import compose, initialize_config_module
 from hydra.core.global_hydra import GlobalHydra
 from hydra.core.hydra_config import HydraConfig
+from hydra.utils import instantiate
 from omegaconf import OmegaConf
 from optuna.distributions import CategoricalDistribution
 
@@ -68,3 +71,22 @@ def test_optuna_alone_searches_the_command_line_over_any_method():
     assert cfg.hydra.sweeper._target_ == SWEEPER
     assert cfg.hydra.sweeper.params is None
     assert cfg.model._target_.endswith("PadimModule")
+
+
+@pytest.mark.parametrize(
+    "choice",
+    [
+        *(f"hydra/sweeper/sampler={name}" for name in ("tpe", "random", "cmaes", "nsgaii")),
+        *(f"hydra/sweeper/pruner={name}" for name in ("median", "percentile", "hyperband")),
+        "hydra/sweeper/pruner=successive_halving",
+        "hydra/sweeper/pruner=threshold hydra.sweeper.pruner.lower=0.5",
+    ],
+)
+def test_every_sampler_and_pruner_option_builds_without_deprecation_notes(choice):
+    cfg = compose_with_hydra("hparams_search=cflow", *choice.split())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        sampler = instantiate(cfg.hydra.sweeper.sampler)
+        pruner = instantiate(cfg.hydra.sweeper.pruner)
+    assert isinstance(sampler, optuna.samplers.BaseSampler)
+    assert isinstance(pruner, optuna.pruners.BasePruner)

@@ -18,10 +18,16 @@ PROVIDER = "adbench_optuna_sweeper"
 
 @dataclass
 class TPESamplerConfig:
+    """Optuna 4.9 deprecated most other TPE arguments; pass them with + if you need them."""
+
     _target_: str = "optuna.samplers.TPESampler"
     seed: int | None = None  # leave None when several workers share a study
     n_startup_trials: int = 10
-    multivariate: bool = False
+    n_ei_candidates: int = 24
+    multivariate: bool | None = None  # None: Optuna's default
+    # True (Optuna 5's default): running trials of other workers count as bad ones, so parallel
+    # trials do not all propose the same values
+    constant_liar: bool = True
 
 
 @dataclass
@@ -34,6 +40,22 @@ class RandomSamplerConfig:
 class CmaEsSamplerConfig:
     _target_: str = "optuna.samplers.CmaEsSampler"
     seed: int | None = None
+    x0: dict[str, Any] | None = None
+    sigma0: float | None = None
+    n_startup_trials: int = 1
+    warn_independent_sampling: bool = True
+    consider_pruned_trials: bool = False
+    use_separable_cma: bool = False
+
+
+@dataclass
+class NSGAIISamplerConfig:
+    _target_: str = "optuna.samplers.NSGAIISampler"
+    seed: int | None = None
+    population_size: int = 50
+    mutation_prob: float | None = None
+    crossover_prob: float = 0.9
+    swapping_prob: float = 0.5
 
 
 @dataclass
@@ -78,6 +100,15 @@ class HyperbandPrunerConfig:
 
 
 @dataclass
+class SuccessiveHalvingPrunerConfig:
+    _target_: str = "optuna.pruners.SuccessiveHalvingPruner"
+    min_resource: Any = "auto"
+    reduction_factor: int = 4
+    min_early_stopping_rate: int = 0
+    bootstrap_count: int = 0
+
+
+@dataclass
 class ThresholdPrunerConfig:
     _target_: str = "optuna.pruners.ThresholdPruner"
     lower: float | None = None
@@ -117,12 +148,14 @@ def register() -> None:
         "random": RandomSamplerConfig,
         "cmaes": CmaEsSamplerConfig,
         "grid": GridSamplerConfig,
+        "nsgaii": NSGAIISamplerConfig,
     }.items():
         store.store(group="hydra/sweeper/sampler", name=name, node=node, provider=PROVIDER)
     for name, node in {
         "nop": NopPrunerConfig,
         "median": MedianPrunerConfig,
         "percentile": PercentilePrunerConfig,
+        "successive_halving": SuccessiveHalvingPrunerConfig,
         "hyperband": HyperbandPrunerConfig,
         "threshold": ThresholdPrunerConfig,
     }.items():
