@@ -118,3 +118,44 @@ def test_export_check_refuses_a_graph_that_fixed_the_batch_size(tmp_path):
     path = export_onnx(serving, images[:1], tmp_path / "fixed.onnx")
     with pytest.raises(RuntimeError, match=r"gave scores of shape \(1, 1\) for 3 images"):
         compare(serving, run_onnx, path, images[:3])
+
+
+class NormalisingModel(torch.nn.Module):
+    """Batch norm and dropout: outputs change if anything switches it to training mode."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.layers = torch.nn.Sequential(
+            torch.nn.Conv2d(3, 1, 3, padding=1), torch.nn.BatchNorm2d(1), torch.nn.Dropout(0.5)
+        )
+
+    def forward(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        maps = self.layers(images)
+        return maps.mean(dim=(1, 2, 3)), maps
+
+
+class NormalisingModule(AnomalyModule):
+    name = "normalising"
+
+    def __init__(self) -> None:
+        super().__init__(image_size=8)
+        self.model = NormalisingModel()
+
+
+def test_serving_model_stays_in_eval_mode_through_export(tmp_path):
+    module = NormalisingModule().eval()
+    module.model.layers[1].running_mean.fill_(0.3)  # train-mode batch statistics would differ
+    images = torch.rand(4, 3, 8, 8, generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        scores, maps = module(images)
+    module.calibration.fit(scores, torch.tensor([0, 0, 1, 1]), maps, maps > maps.median())
+    serving = ServingModel(module)
+    path = export_onnx(serving, images[:1], tmp_path / "normalising.onnx")
+    assert not serving.training and not module.training
+    assert not serving.train().training  # a serving model is never put in training mode
+    exported = run_onnx(path, images)
+    with torch.no_grad():
+        expected = serving(images)
+    for got, want in zip(exported, expected, strict=True):
+        assert np.abs(got - want.numpy()).max() < TOLERANCE
+    assert exported[0].shape == (4, 1) and exported[1].shape == (4, 1, 8, 8)

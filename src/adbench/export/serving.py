@@ -29,7 +29,12 @@ class ServingModel(nn.Module):
                 f"the {module.name} model has no fitted calibration: export a model.ckpt "
                 "written by a train run (task=train fits it on the validation split)"
             )
-        self.module = module.eval()
+        self.module = module
+        self.eval()  # exporters restore the wrapper's own mode afterwards: it must be eval too
+
+    def train(self, mode: bool = True) -> ServingModel:
+        """A serving model stays in eval mode (batch-norm statistics, no dropout)."""
+        return super().train(False)
 
     @property
     def image_size(self) -> tuple[int, int]:
