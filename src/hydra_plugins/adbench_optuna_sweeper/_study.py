@@ -17,7 +17,7 @@ import threading
 import time
 import warnings
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -172,13 +172,20 @@ class StudyRunner:
             with quiet_heartbeat_notes():
                 optuna.storages.fail_stale_trials(self.study)
             remaining = self.settings.n_trials - self._done()
-            if remaining <= 0:
+            if remaining <= 0 or self._grid_exhausted():
                 break
             trials = self._ask(min(remaining, self.settings.n_jobs), config)
             if trials:
                 self._launch(trials)
             self._check_failure_rate()
         return self.study
+
+    def _grid_exhausted(self) -> bool:
+        sampler = self.study.sampler
+        if isinstance(sampler, optuna.samplers.GridSampler) and sampler.is_exhausted(self.study):
+            log.info(f"Study {self.study.study_name}: every grid point has a trial")
+            return True
+        return False
 
     def _done(self) -> int:
         return sum(counts(t) for t in self.study.get_trials(deepcopy=False))
@@ -216,8 +223,9 @@ class StudyRunner:
                 pending.remove(trial)
         except BaseException:
             for trial in pending:  # interrupted: recorded, not counted, redone by a rerun
-                trial.set_user_attr(INTERRUPTED_ATTR, True)
-                self.study.tell(trial, state=TrialState.FAIL)
+                with suppress(optuna.exceptions.UpdateFinishedTrialError):
+                    trial.set_user_attr(INTERRUPTED_ATTR, True)
+                    self.study.tell(trial, state=TrialState.FAIL)
             raise
         finally:
             for offset in range(len(trials)):
@@ -229,7 +237,13 @@ class StudyRunner:
             self.failed += 1
             trial.set_user_attr(FAILURE_ATTR, failure[:1000])
             log.warning(f"Trial {trial.number} failed: {failure}")
-        self.study.tell(trial, values=values, state=state)
+        try:
+            self.study.tell(trial, values=values, state=state)
+        except RuntimeError:
+            # the grid sampler calls Study.stop() (meant for Study.optimize) once every grid
+            # point is taken; the trial is stored by then, and run() stops at an exhausted grid
+            if not isinstance(self.study.sampler, optuna.samplers.GridSampler):
+                raise
         self.told += 1
         log.info(f"Trial {trial.number}: {state.name} {values or ''} {trial.params}")
 

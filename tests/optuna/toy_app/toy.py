@@ -36,6 +36,11 @@ def main(cfg: DictConfig) -> float:
     return (cfg.x - 1.0) ** 2 + cfg.y
 
 
+def suggest_z(cfg: DictConfig, trial) -> None:
+    """A custom search space (hydra.sweeper.custom_search_space=__main__.suggest_z)."""
+    trial.suggest_int("z", 5, 7)
+
+
 def wait_for_workers(folder: Path, workers: int, timeout: float = 60.0) -> None:
     """Both workers run trials at the same time: each one's first job waits for the other."""
     folder.mkdir(parents=True, exist_ok=True)
