@@ -74,11 +74,6 @@ class TiledStubModule(AnomalyModule):
         self.model = FirstChannelModel()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="AnomalyModule.forward merges tile scores with len(images), a constant in a traced "
-    "graph: the export keeps the example's batch size (fix: images.shape[0] in methods/base.py)",
-)
 def test_tiled_model_exports_with_a_free_batch_size(tmp_path):
     module = TiledStubModule().eval()
     images = torch.rand(6, 3, 16, 16, generator=torch.Generator().manual_seed(0))

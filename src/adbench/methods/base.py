@@ -58,7 +58,7 @@ class AnomalyModule(L.LightningModule):
             return self.model(images)
         tile_scores, tile_maps = self.model(self.tiler.tile(images))
         maps = self.tiler.stitch(tile_maps, images.shape[-2:])
-        return self.tiler.merge_scores(tile_scores, len(images)), maps
+        return self.tiler.merge_scores(tile_scores, images.shape[0]), maps  # traced: not len()
 
     def training_images(self, batch: dict) -> torch.Tensor:
         """The batch's training images, cut into tiles when tiling is on."""
