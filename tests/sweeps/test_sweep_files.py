@@ -20,7 +20,7 @@ from adbench.wandb_sweeps import (
 
 SWEEPS = Path(__file__).resolve().parents[2] / "sweeps"
 SWEEP_FILES = sorted(SWEEPS.glob("*.yml"))
-METHODS = ("crn", "draem", "patchcore", "padim", "cflow")
+METHODS = ("crn", "draem", "patchcore", "padim", "cflow", "rd4ad")
 
 
 def test_one_sweep_file_per_method_and_the_category_grid():
