@@ -7,7 +7,12 @@ import os
 import pytest
 
 from adbench import reporting
-from adbench.reporting import format_metrics_table, write_csv_atomic, write_json_atomic
+from adbench.reporting import (
+    format_metrics_table,
+    format_table,
+    write_csv_atomic,
+    write_json_atomic,
+)
 
 
 def test_table_sorted_aligned_four_decimals() -> None:
@@ -85,3 +90,9 @@ def test_csv_ragged_row_raises_before_writing(tmp_path) -> None:
     with pytest.raises(ValueError, match="row 1 has 1 cells"):
         write_csv_atomic(path, ["a", "b"], [[1, 2], [3]])
     assert not path.exists()
+
+
+def test_each_float_column_gets_the_decimals_it_needs() -> None:
+    table = format_table(["a", "b", "c"], [[14.3, 0.9225, 3], [100.0, 0.9, 12]])
+    rows = [[cell.strip() for cell in line.split("|")[1:-1]] for line in table.splitlines()[2:]]
+    assert rows == [["14.3", "0.9225", "3"], ["100.0", "0.9000", "12"]]

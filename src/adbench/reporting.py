@@ -11,14 +11,26 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+MAX_DECIMALS = 4
 
-def _format_value(value: Any) -> str:
-    """Floats with 4 decimals, integers as they are, None as n/a; anything else as text."""
+
+def _format_value(value: Any, decimals: int = MAX_DECIMALS) -> str:
+    """Floats with `decimals` decimals, integers as they are, None as n/a; else as text."""
     if value is None:
         return "n/a"
     if isinstance(value, float):
-        return f"{value:.4f}"
+        return f"{value:.{decimals}f}"
     return str(value)
+
+
+def _decimals_needed(values: Sequence[Any]) -> int:
+    """The decimals (at most 4) that a column's floats need: 14.3 -> 1, 0.9225 -> 4."""
+    needed = [
+        len(f"{value:.{MAX_DECIMALS}f}".rstrip("0").partition(".")[2])
+        for value in values
+        if isinstance(value, float) and value == value and abs(value) != float("inf")
+    ]
+    return max(needed, default=MAX_DECIMALS)
 
 
 def _is_number(value: Any) -> bool:
@@ -28,8 +40,13 @@ def _is_number(value: Any) -> bool:
 def format_table(
     header: Sequence[str], rows: Sequence[Sequence[Any]], title: str | None = None
 ) -> str:
-    """Aligned markdown table; numeric columns right-aligned, floats with 4 decimals."""
-    cells = [[_format_value(v).replace("|", "\\|") for v in row] for row in rows]
+    """Aligned markdown table; numeric columns right-aligned, a column's floats with the
+    decimals they need (at most 4)."""
+    decimals = [_decimals_needed([row[i] for row in rows]) for i in range(len(header))]
+    cells = [
+        [_format_value(v, d).replace("|", "\\|") for v, d in zip(row, decimals, strict=True)]
+        for row in rows
+    ]
     numeric = [
         bool(rows) and all(_is_number(row[i]) or row[i] is None for row in rows)
         for i in range(len(header))
