@@ -82,3 +82,20 @@ def test_failure_record_keeps_the_line_and_traceback(tmp_path):
         line = record_failure(tmp_path, None, error)
     assert line == "RuntimeError: boom" and read_failure(tmp_path) == line
     assert "Traceback" in json.loads((tmp_path / "failed.json").read_text())["traceback"]
+
+
+def test_a_model_by_category_grid_gets_a_mean_row_per_model(tmp_path):
+    for num, (model, category, auroc) in enumerate(
+        [("patchcore", "a", 0.9), ("patchcore", "b", 0.7), ("padim", "a", 0.6), ("padim", "b", 0.4)]
+    ):
+        overrides = [f"model={model}", f"dataset.category={category}"]
+        make_job(tmp_path, f"{model}-{category}", num, overrides, {"image_auroc": auroc})
+    write_results_table(tmp_path, collect_jobs(tmp_path, ["model", "dataset.category"]))
+    means = {r["job"]: float(r["image_auroc"]) for r in read_rows(tmp_path / "results.csv")[4:]}
+    assert means == pytest.approx({"mean patchcore": 0.8, "mean padim": 0.5, "mean": 0.65})
+
+
+def test_a_category_grid_has_no_per_model_rows(sweep):
+    write_results_table(sweep, collect_jobs(sweep, ["dataset.category"]))
+    assert [r["job"] for r in read_rows(sweep / "results.csv")][-1:] == ["mean"]
+    assert len(read_rows(sweep / "results.csv")) == 4

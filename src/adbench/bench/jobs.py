@@ -25,15 +25,25 @@ def _test_images(datamodule, limit: int) -> torch.Tensor:
     return torch.cat(images)[:limit]
 
 
-def _images_per_second(forward, images: torch.Tensor, batch_size: int) -> float:
-    """Throughput after one warm-up batch, timing whole batches only."""
+def _paired_speeds(
+    method, backbone, images: torch.Tensor, batch_size: int, rounds: int = 3
+) -> tuple[float, float]:
+    """Throughput of the method's full path and of its backbone alone, timed batch by batch in
+    alternation (after one warm-up batch each), so that the machine's load drifts hit both
+    alike; `rounds` passes over the images."""
     batches = list(images.split(batch_size))
+    seconds = {method: 0.0, backbone: 0.0}
     with torch.inference_mode():
-        forward(batches[0])
-        started = time.perf_counter()
-        for batch in batches:
-            forward(batch)
-    return len(images) / (time.perf_counter() - started)
+        for forward in seconds:
+            forward(batches[0])
+        for _ in range(rounds):
+            for batch in batches:
+                for forward in seconds:
+                    started = time.perf_counter()
+                    forward(batch)
+                    seconds[forward] += time.perf_counter() - started
+    count = rounds * len(images)
+    return count / seconds[method], count / seconds[backbone]
 
 
 def method_job(method: str, overrides: list[str], batch_size: int, out_dir: str) -> dict:
@@ -55,22 +65,17 @@ def method_job(method: str, overrides: list[str], batch_size: int, out_dir: str)
         module.calibration.normalize_maps(maps)
 
     images = _test_images(datamodule, limit=64)
+    method_speed, backbone_speed = _paired_speeds(
+        full_path, module.model.extractor, images, batch_size
+    )
     return {
         "fit_seconds": fit_seconds,
         "train_images": len(datamodule.train_samples),
-        "images_per_second": _images_per_second(full_path, images, batch_size),
+        "images_per_second": method_speed,
+        "backbone_images_per_second": backbone_speed,
         "image_auroc": module.test_metrics.get("image_auroc"),
         "pixel_auroc": module.test_metrics.get("pixel_auroc"),
     }
-
-
-def backbone_job(overrides: list[str], layers: list[int], batch_size: int) -> dict:
-    """The frozen backbone's forward alone: the ceiling for the feature methods."""
-    cfg = _config(overrides)
-    extractor = FeatureExtractor(layers=layers, **cfg.backbone).eval()
-    size = cfg.dataset.image_size
-    images = torch.rand(64, 3, size, size)
-    return {"images_per_second": _images_per_second(extractor, images, batch_size)}
 
 
 def padim_scaling_job(n_images: int, image_size: int, batch_size: int) -> dict:
@@ -100,7 +105,6 @@ def coreset_job(n_vectors: int, dims: int, ratio: float) -> dict:
 
 JOBS = {
     "method": method_job,
-    "backbone": backbone_job,
     "padim_scaling": padim_scaling_job,
     "coreset": coreset_job,
 }

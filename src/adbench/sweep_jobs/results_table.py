@@ -1,4 +1,5 @@
-"""One table for a whole multirun: a row per job, a column per metric, and the mean row.
+"""One table for a whole multirun: a row per job, a column per metric, and the mean row
+(plus a mean row per model when models are swept together with other keys).
 
 Jobs are found on disk (every folder with Hydra's .hydra/overrides.yaml under the sweep dir), so
 the table works whatever launcher ran them. A job's metrics come from its metrics.json; a failed
@@ -44,6 +45,7 @@ class JobResult:
     status: str
     metrics: dict[str, float] = field(default_factory=dict)
     error: str = ""
+    model: str | None = None  # the swept model choice, if the sweep varies `model`
 
 
 def _read_yaml(path: Path):
@@ -67,13 +69,15 @@ def read_job(directory: Path, keys: Sequence[str]) -> JobResult:
     hydra_cfg = _read_yaml(directory / ".hydra" / "hydra.yaml") or {}
     num = int(hydra_cfg.get("hydra", {}).get("job", {}).get("num", -1))
     label = job_label(overrides, keys) or " ".join(overrides) or str(num)
+    model = job_label(overrides, ["model"]) if "model" in keys else None
     error = read_failure(directory)
     if error is not None:
-        return JobResult(num, label, directory, FAILED, error=error)
+        return JobResult(num, label, directory, FAILED, error=error, model=model)
     metrics_file = directory / "metrics.json"
     if not metrics_file.is_file():
-        return JobResult(num, label, directory, NO_METRICS)
-    return JobResult(num, label, directory, OK, _metrics(json.loads(metrics_file.read_text())))
+        return JobResult(num, label, directory, NO_METRICS, model=model)
+    metrics = _metrics(json.loads(metrics_file.read_text()))
+    return JobResult(num, label, directory, OK, metrics, model=model)
 
 
 def collect_jobs(sweep_dir: str | Path, keys: Sequence[str]) -> list[JobResult]:
@@ -101,8 +105,9 @@ def _mean(values: list[float]) -> float | None:
 
 
 def table_rows(jobs: Sequence[JobResult]) -> tuple[list[str], list[list]]:
-    """Header and rows (job, status, metrics..., error), then the mean over the ok jobs; the
-    error column only when a job failed."""
+    """Header and rows (job, status, metrics..., error), then the means over the ok jobs: one
+    per model when the sweep varies the model and other keys, then the overall mean. The error
+    column only when a job failed."""
     columns = metric_columns(jobs)
     errors = any(job.error for job in jobs)
     header = ["job", "status", *columns, *(["error"] if errors else [])]
@@ -111,9 +116,15 @@ def table_rows(jobs: Sequence[JobResult]) -> tuple[list[str], list[list]]:
         + ([job.error] if errors else [])
         for job in jobs
     ]
-    done = [job for job in jobs if job.status == OK]
-    means = [_mean([job.metrics[c] for job in done if c in job.metrics]) for c in columns]
-    rows.append(["mean", f"{len(done)}/{len(jobs)} ok", *means, *([""] if errors else [])])
+    models = list(dict.fromkeys(job.model for job in jobs if job.model))
+    groups = [(f"mean {model}", [job for job in jobs if job.model == model]) for model in models]
+    if len(groups) == 1 or len(groups) == len(jobs):  # nothing but the models is swept
+        groups = []
+    for label, group in [*groups, ("mean", list(jobs))]:
+        done = [job for job in group if job.status == OK]
+        means = [_mean([job.metrics[c] for job in done if c in job.metrics]) for c in columns]
+        status = f"{len(done)}/{len(group)} ok"
+        rows.append([label, status, *means, *([""] if errors else [])])
     return header, rows
 
 
