@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as __main__ does; before torch loads
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,6 +11,8 @@ from hydra import compose, initialize_config_module
 from hydra.core.global_hydra import GlobalHydra
 from image_files import textured, with_defect, write_image
 from omegaconf import DictConfig
+
+import adbench  # noqa: F401  (sets OMP_WAIT_POLICY; nothing above imports torch)
 
 
 @pytest.fixture

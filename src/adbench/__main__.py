@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import sys
-
-# Idle OpenMP threads sleep instead of spinning: on a busy 2-core machine spinning threads made
-# small convolutions 4-10x slower. Set before torch is imported; a user's own value wins.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import hydra
 from omegaconf import DictConfig
