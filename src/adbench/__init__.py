@@ -1,11 +1,7 @@
 """adbench: visual anomaly-detection experiments from composed Hydra configs."""
 
-import os
+from adbench.process_tuning import tune_process
 
-# Idle OpenMP threads sleep instead of spinning. On an idle 2-core machine spinning is ~25%
-# faster, but when the cores are shared (dataloader workers, parallel jobs) spinning threads made
-# small convolutions 4-10x slower. Set here, before torch loads, for every entry point
-# (python -m adbench, adbench.bench, tests); a user's own OMP_WAIT_POLICY wins.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+tune_process()  # before torch loads: OpenMP wait policy and malloc thresholds (see there)
 
 __version__ = "0.1.0"
