@@ -17,7 +17,7 @@ from image_files import textured, with_defect, write_image
 from adbench.run import run
 
 MODELS = {"patchcore": ["model.coreset_sampling_ratio=0.5"], "padim": []}
-FITTED = {"patchcore": ["model.memory_bank"], "padim": ["model.mean", "model.cholesky"]}
+FITTED = {"patchcore": ["model.memory_bank"], "padim": ["model.mean", "model.whitening"]}
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ from adbench.methods.buffers import resize_fitted_buffers
 from adbench.methods.padim.gaussian import PositionGaussianAccumulator, mahalanobis
 from adbench.postprocess import GaussianSmoothing
 
-FITTED = ("mean", "cholesky")
+FITTED = ("mean", "whitening")
 
 
 class PadimModel(nn.Module):
@@ -35,7 +35,7 @@ class PadimModel(nn.Module):
         index = torch.randperm(total, generator=generator)[:n_features].sort().values
         self.register_buffer("feature_index", index)
         self.register_buffer("mean", torch.empty(0, n_features))
-        self.register_buffer("cholesky", torch.empty(0, n_features, n_features))
+        self.register_buffer("whitening", torch.empty(0, n_features, n_features))
         self.smoothing = GaussianSmoothing(smoothing_sigma)
         self.accumulator = PositionGaussianAccumulator()
 
@@ -65,14 +65,14 @@ class PadimModel(nn.Module):
 
     def fit(self) -> None:
         """Solve the accumulated statistics; the accumulator is emptied."""
-        mean, cholesky = self.accumulator.solve(self.eps)
-        self.mean, self.cholesky = mean.to(self.feature_index.device), cholesky.to(self.mean)
+        mean, whitening = self.accumulator.solve(self.eps)
+        self.mean, self.whitening = mean.to(self.feature_index.device), whitening.to(self.mean)
         self.accumulator = PositionGaussianAccumulator()
 
     def forward(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         embeddings = self.embed(images)
         batch, _, height, width = embeddings.shape
-        distances = mahalanobis(embeddings.flatten(2), self.mean, self.cholesky)
+        distances = mahalanobis(embeddings.flatten(2), self.mean, self.whitening)
         maps = distances.view(batch, 1, height, width)
         maps = F.interpolate(maps, size=images.shape[-2:], mode="bilinear", align_corners=False)
         maps = self.smoothing(maps)
