@@ -7,8 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hydra import compose, initialize_config_module
-from hydra.core.global_hydra import GlobalHydra
+from configs import compose_adbench
 from image_files import textured, with_defect, write_image
 from omegaconf import DictConfig
 
@@ -48,11 +47,6 @@ def compose_config(tmp_path: Path) -> Callable[..., DictConfig]:
     """compose(overrides) -> the run's config, with outputs under tmp_path/run."""
 
     def _compose(*overrides: str) -> DictConfig:
-        GlobalHydra.instance().clear()
-        with initialize_config_module("adbench.conf", version_base="1.3"):
-            return compose(
-                "config", overrides=[f"output_dir={tmp_path / 'run'}", "logger=none", *overrides]
-            )
+        return compose_adbench(f"output_dir={tmp_path / 'run'}", "logger=none", *overrides)
 
-    yield _compose
-    GlobalHydra.instance().clear()
+    return _compose

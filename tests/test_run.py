@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import csv
 import json
 
 import pytest
+from run_checks import read_csv
 
 from adbench.checkpoints import load_module
 from adbench.errors import AdbenchError
@@ -29,11 +29,6 @@ def trained_run(request, compose_config, mvtec_tree, tmp_path):
     )
     value = run(cfg)
     return cfg, tmp_path / "run", value
-
-
-def read_csv(path):
-    with open(path) as file:
-        return list(csv.DictReader(file))
 
 
 def test_train_run_writes_metrics_scores_heatmaps_and_config(trained_run):

@@ -8,19 +8,13 @@ from pathlib import Path
 
 import pytest
 import yaml
-from hydra import compose, initialize_config_module
-from hydra.core.global_hydra import GlobalHydra
+from configs import compose_adbench
 from omegaconf import DictConfig
 
 
 def hydra_config(*overrides: str) -> DictConfig:
     """The composed config including its `hydra` node, as `--cfg hydra` shows it."""
-    GlobalHydra.instance().clear()
-    try:
-        with initialize_config_module("adbench.conf", version_base="1.3"):
-            return compose("config", overrides=list(overrides), return_hydra_config=True)
-    finally:
-        GlobalHydra.instance().clear()
+    return compose_adbench(*overrides, with_hydra=True)
 
 
 def test_slurm_launcher_composes_with_ddp_on_several_nodes():

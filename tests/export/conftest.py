@@ -7,10 +7,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hydra import compose, initialize_config_module
-from hydra.core.global_hydra import GlobalHydra
+from configs import compose_adbench
+from image_files import textured, with_defect, write_image
 from omegaconf import DictConfig
-from PIL import Image
 
 from adbench.run import run
 
@@ -22,27 +21,17 @@ MODELS = {
 
 
 def compose_overrides(*overrides: str) -> DictConfig:
-    GlobalHydra.instance().clear()
-    try:
-        with initialize_config_module("adbench.conf", version_base="1.3"):
-            return compose("config", overrides=["logger=none", *overrides])
-    finally:
-        GlobalHydra.instance().clear()
+    return compose_adbench("logger=none", *overrides)
 
 
 def striped_images(root: Path, count: int, seed: int, defect: bool = False) -> Path:
-    """`count` striped 64 px PNGs (optionally with a red square) in `root`."""
+    """`count` striped PNGs (optionally with a red square) in `root`."""
     rng = np.random.default_rng(seed)
-    root.mkdir(parents=True, exist_ok=True)
-    x = np.arange(IMAGE_SIZE)
     for index in range(count):
-        stripes = 128 + 60 * np.sin(x / 3.0 + rng.uniform(0, 0.3))[None, :, None]
-        image = np.clip(stripes + rng.normal(0, 6, (IMAGE_SIZE, IMAGE_SIZE, 3)), 0, 255)
-        image = image.astype(np.uint8)
+        image = textured(rng, IMAGE_SIZE)
         if defect:
-            y, x0 = rng.integers(8, IMAGE_SIZE - 24, size=2)
-            image[y : y + 14, x0 : x0 + 14] = [230, 40, 40]
-        Image.fromarray(image).save(root / f"{index:03d}.png")
+            image = with_defect(image, rng)[0]
+        write_image(root / f"{index:03d}.png", image)
     return root
 
 

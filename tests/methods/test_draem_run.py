@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import csv
 import json
 
 import pytest
 from hydra.utils import instantiate
+from run_checks import assert_predict_reproduces_test_scores
 
 from adbench.augment.draem_synthesis import DraemSynthesizer
 from adbench.run import run
@@ -68,11 +68,6 @@ def test_experiment_recipes(compose_config):
     assert swapped.loss.terms.ms_ssim == 1.0
 
 
-def read_csv(path):
-    with open(path) as file:
-        return list(csv.DictReader(file))
-
-
 def test_tiny_run_and_predict_reload_give_the_same_raw_scores(compose_config, mvtec_tree, tmp_path):
     cfg = compose_config(
         "model=draem",
@@ -92,18 +87,7 @@ def test_tiny_run_and_predict_reload_give_the_same_raw_scores(compose_config, mv
     summary = json.loads((out / "metrics.json").read_text())
     assert summary["model"] == "draem" and value == summary["validation"]["val_image_auroc"]
     assert 0 <= summary["metrics"]["image_auroc"] <= 1
-    test_scores = {r["file"]: float(r["raw_score"]) for r in read_csv(out / "scores.csv")}
-    folder = mvtec_tree / "cat" / "test" / "dent"
-    predict = compose_config(
-        "task=predict",
-        "model=draem",
-        f"ckpt_path={out / 'model.ckpt'}",
-        f"predict.input={folder}",
-        f"output_dir={tmp_path / 'predict'}",
-        "output.heatmaps=false",
+    images = mvtec_tree / "cat" / "test" / "dent"
+    assert_predict_reproduces_test_scores(
+        compose_config, "draem", out, images, tmp_path / "predict"
     )
-    run(predict)
-    predicted = read_csv(tmp_path / "predict" / "anomaly_scores.csv")
-    assert len(predicted) == 3
-    for row in predicted:
-        assert float(row["raw_score"]) == pytest.approx(test_scores[row["file"]], rel=1e-5)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import csv
-
 import lightning as L
 import pytest
 import torch
+from run_checks import assert_predict_reproduces_test_scores, read_csv
 from torch.utils.data import DataLoader
 
 from adbench.backbones import FeatureExtractor
@@ -68,11 +67,6 @@ def test_training_lowers_the_loss_and_leaves_the_teacher_alone(one_thread):
         assert torch.equal(value, teacher_before[key]), key
 
 
-def read_csv(path):
-    with open(path) as file:
-        return list(csv.DictReader(file))
-
-
 def test_saved_run_predicts_the_same_scores(compose_config, mvtec_tree, tmp_path, one_thread):
     cfg = compose_config(
         "model=rd4ad", "dataset=mvtec", f"dataset.root={mvtec_tree}", "dataset.category=cat",
@@ -81,16 +75,8 @@ def test_saved_run_predicts_the_same_scores(compose_config, mvtec_tree, tmp_path
         "output.roc_curve=false",
     )  # fmt: skip
     run(cfg)
-    out = tmp_path / "run"
-    test_scores = {r["file"]: float(r["raw_score"]) for r in read_csv(out / "scores.csv")}
-    assert len(test_scores) == 6
-    folder = mvtec_tree / "cat" / "test" / "dent"
-    cfg = compose_config(
-        "model=rd4ad", "task=predict", f"ckpt_path={out / 'model.ckpt'}",
-        f"predict.input={folder}", f"output_dir={tmp_path / 'predict'}", "output.heatmaps=false",
-    )  # fmt: skip
-    run(cfg)
-    predicted = read_csv(tmp_path / "predict" / "anomaly_scores.csv")
-    assert len(predicted) == 3
-    for row in predicted:
-        assert float(row["raw_score"]) == pytest.approx(test_scores[row["file"]], rel=1e-5)
+    assert len(read_csv(tmp_path / "run" / "scores.csv")) == 6
+    images = mvtec_tree / "cat" / "test" / "dent"
+    assert_predict_reproduces_test_scores(
+        compose_config, "rd4ad", tmp_path / "run", images, tmp_path / "predict"
+    )

@@ -7,8 +7,7 @@ from pathlib import Path
 
 import optuna
 import pytest
-from hydra import compose, initialize_config_module
-from hydra.core.global_hydra import GlobalHydra
+from configs import compose_adbench
 from hydra.core.hydra_config import HydraConfig
 from hydra.utils import instantiate
 from omegaconf import OmegaConf
@@ -22,12 +21,7 @@ SWEEPER = "hydra_plugins.adbench_optuna_sweeper.optuna_sweeper.OptunaSweeper"
 
 
 def compose_with_hydra(*overrides: str):
-    GlobalHydra.instance().clear()
-    try:
-        with initialize_config_module("adbench.conf", version_base="1.3"):
-            return compose("config", overrides=list(overrides), return_hydra_config=True)
-    finally:
-        GlobalHydra.instance().clear()
+    return compose_adbench(*overrides, with_hydra=True)
 
 
 def test_every_method_has_a_search():

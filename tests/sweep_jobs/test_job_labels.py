@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hydra import compose, initialize_config_module
-from hydra.core.global_hydra import GlobalHydra
+from configs import compose_adbench
 from omegaconf import OmegaConf
 
 from adbench.sweep_jobs.labels import (
@@ -76,14 +75,7 @@ def test_without_announced_keys_the_number_and_overrides_name_the_folder(announc
 
 
 def test_mvtec_all_sweeps_the_15_categories_of_mvtec(tmp_path):
-    GlobalHydra.instance().clear()
-    with initialize_config_module("adbench.conf", version_base="1.3"):
-        cfg = compose(
-            "config",
-            overrides=["+sweep=mvtec_all", f"output_dir={tmp_path}"],
-            return_hydra_config=True,
-        )
-    GlobalHydra.instance().clear()
+    cfg = compose_adbench("+sweep=mvtec_all", f"output_dir={tmp_path}", with_hydra=True)
     assert cfg.dataset._target_.endswith("MVTecDataModule")
     categories = cfg.hydra.sweeper.params["dataset.category"].split(",")
     assert len(set(categories)) == 15 and "metal_nut" in categories
