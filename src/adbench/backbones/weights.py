@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import importlib
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+from urllib.parse import urlparse
 
 import timm
 import torch
@@ -55,7 +59,8 @@ def _create(name: str, kwargs: dict, pretrained: bool = False) -> nn.Module:
 
 def _create_from_hub(name: str, kwargs: dict) -> nn.Module:
     try:
-        return _create(name, kwargs, pretrained=True)
+        with _hub_cache_only_when_unreachable():
+            return _create(name, kwargs, pretrained=True)
     except AdbenchError:
         raise
     except Exception as error:  # network errors come in many types (OSError, HTTP, hub errors)
@@ -64,6 +69,30 @@ def _create_from_hub(name: str, kwargs: dict) -> nn.Module:
             f"({type(error).__name__}; offline?): use backbone.weights=embedded with an "
             "EfficientNet-Lite backbone, or backbone.weights=file backbone.weights_path=PATH"
         ) from error
+
+
+@contextmanager
+def _hub_cache_only_when_unreachable() -> Iterator[None]:
+    """Without a connection to the Hugging Face hub, use its local cache only: huggingface_hub
+    would otherwise retry for ~50 s before failing."""
+    from huggingface_hub import constants
+
+    if constants.HF_HUB_OFFLINE or _reachable(urlparse(constants.ENDPOINT).hostname or ""):
+        yield
+        return
+    constants.HF_HUB_OFFLINE = True
+    try:
+        yield
+    finally:
+        constants.HF_HUB_OFFLINE = False
+
+
+def _reachable(host: str, port: int = 443, timeout: float = 3.0) -> bool:
+    try:
+        socket.create_connection((host, port), timeout=timeout).close()
+    except OSError:
+        return False
+    return True
 
 
 def _embedded_state_dict(name: str) -> dict[str, torch.Tensor]:
