@@ -104,7 +104,10 @@ class AnomalyModule(L.LightningModule):
 
     # predict
     def predict_step(self, batch: dict, batch_idx: int) -> dict:
-        scores, maps = self(batch["image"])
+        return self.prediction(batch, *self(batch["image"]))
+
+    def prediction(self, batch: dict, scores: torch.Tensor, maps: torch.Tensor) -> dict:
+        """What task=predict keeps of a batch: paths, raw and normalised scores and maps."""
         return {
             "path": list(batch["path"]),
             "scores": scores,

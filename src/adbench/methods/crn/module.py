@@ -227,11 +227,7 @@ class CrnModule(AnomalyModule):
     def predict_step(self, batch: dict, batch_idx: int) -> dict:
         scores, maps, reconstructions = self.model.score(batch["image"])
         return {
-            "path": list(batch["path"]),
-            "scores": scores,
-            "maps": maps,
-            "normalized_scores": self.calibration.normalize_scores(scores),
-            "normalized_maps": self.calibration.normalize_maps(maps),
+            **self.prediction(batch, scores, maps),
             "reconstructions": reconstructions.cpu(),
             "original_size": batch["original_size"].cpu(),
         }
