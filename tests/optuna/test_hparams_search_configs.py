@@ -38,7 +38,8 @@ def test_search_composes_selects_its_model_and_names_real_keys(method):
     assert sweeper.storage.startswith("sqlite:///")
     assert cfg.hydra.runtime.choices.model == method
     HydraConfig.instance().set_config(cfg)
-    assert OmegaConf.to_container(sweeper, resolve=True)["study_name"] == f"{method}_synthetic"
+    study_name = OmegaConf.to_container(sweeper, resolve=True)["study_name"]
+    assert study_name == f"{method}_synthetic_weave"  # model, dataset, category
 
     space = build_search_space(OmegaConf.to_container(sweeper.params), [])
     assert space.distributions and not space.fixed

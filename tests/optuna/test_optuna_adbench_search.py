@@ -21,7 +21,7 @@ def search(tmp_path, method: str, *overrides: str) -> optuna.Study:
         cwd=tmp_path, capture_output=True, text=True, timeout=900,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-3000:]
-    return optuna.load_study(study_name=f"{method}_synthetic", storage=storage)
+    return optuna.load_study(study_name=f"{method}_synthetic_weave", storage=storage)
 
 
 @pytest.mark.slow
@@ -42,3 +42,16 @@ def test_crn_trials_below_the_threshold_are_pruned_at_their_first_validation(tmp
     assert [t.state for t in study.trials] == [TrialState.PRUNED, TrialState.PRUNED]
     assert all(list(t.intermediate_values) == [0] for t in study.trials)
     assert not list((tmp_path / "sweep").rglob("metrics.json"))  # pruned: no test run
+
+
+def test_a_failed_adbench_trial_keeps_its_error_line(tmp_path):
+    storage = f"sqlite:///{tmp_path / 'study.db'}"
+    subprocess.run(
+        [sys.executable, "-m", "adbench", "-m", "hparams_search=padim", *QUIET,
+         "dataset.category=nope", "hydra.sweeper.n_trials=1", f"hydra.sweeper.storage={storage}",
+         f"hydra.sweep.dir={tmp_path / 'sweep'}"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    (trial,) = optuna.load_study(study_name="padim_synthetic_nope", storage=storage).trials
+    assert trial.state == TrialState.FAIL
+    assert "unknown synthetic category 'nope'" in trial.user_attrs["adbench_failure"]

@@ -302,8 +302,18 @@ def outcome(
     if len(values) != n_objectives:
         return TrialState.FAIL, None, f"the job returned {len(values)} values, not {n_objectives}"
     if not all(math.isfinite(value) for value in values):
-        return TrialState.FAIL, None, f"the job returned {returned!r}"
+        return TrialState.FAIL, None, recorded_failure(job) or f"the job returned {returned!r}"
     return TrialState.COMPLETE, values, None
+
+
+def recorded_failure(job: JobReturn) -> str | None:
+    """The error an adbench job recorded in its folder (it returns NaN to keep the sweep going)."""
+    try:
+        from adbench.sweep_jobs.job_status import read_failure
+    except ImportError:  # the sweeper without adbench: nothing recorded
+        return None
+    output_dir = OmegaConf.select(job.hydra_cfg or {}, "hydra.runtime.output_dir")
+    return read_failure(output_dir) if output_dir else None
 
 
 def write_results(study: optuna.Study, sweep_dir: str) -> None:

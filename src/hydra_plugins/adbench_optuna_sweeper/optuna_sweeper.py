@@ -59,6 +59,10 @@ class OptunaSweeper(Sweeper):
 
         assert self.config is not None, "setup() comes before sweep()"
         settings = dict(self.settings)
+        # resolved again in the whole config: the name may refer to job keys (dataset.category)
+        settings["study_name"] = OmegaConf.select(
+            self.config, "hydra.sweeper.study_name", default=settings["study_name"]
+        )
         settings["directions"] = directions_of(settings.pop("direction"))
         runner = StudyRunner(
             StudySettings(**settings), build_search_space(self.params, arguments), self.launcher
