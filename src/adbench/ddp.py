@@ -13,10 +13,13 @@ from torch import nn
 
 
 class AnomalyDDPStrategy(DDPStrategy):
-    """DDP for trained methods; frozen modules run unwrapped, rank 0's weights on every rank."""
+    """DDP for trained methods; frozen modules run unwrapped, rank 0's weights on every rank.
+    A method whose steps train only some of its parameters sets `ddp_find_unused_parameters`."""
 
     def configure_ddp(self) -> None:
         if has_trainable_parameters(self.model):
+            if getattr(self.model, "ddp_find_unused_parameters", False):
+                self._ddp_kwargs["find_unused_parameters"] = True  # the method says it must
             super().configure_ddp()
         else:
             broadcast_module_state(self.model)

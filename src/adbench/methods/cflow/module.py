@@ -15,6 +15,7 @@ class CflowModule(FeatureMethodModule):
     """`model=cflow`: conditional normalizing flows trained by maximum likelihood on normals."""
 
     name = "cflow"
+    ddp_find_unused_parameters = True  # trainer=ddp: each optimiser step trains one level's flow
 
     def __init__(
         self,

@@ -32,6 +32,7 @@ class CrnModule(AnomalyModule):
     """
 
     name = "crn"
+    ddp_find_unused_parameters = True  # trainer=ddp: each step trains two of the units
     supports_tiling = False  # validation scores many (G, D) pairs on whole images
 
     def __init__(
