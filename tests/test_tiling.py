@@ -62,6 +62,8 @@ def test_overlaps_are_averaged_and_scores_take_each_images_maximum():
         ({"patches_per_row": 0, "patches_per_column": 2}, "patches_per_row"),
         ({"patches_per_row": 2, "patches_per_column": 2, "overlap": 1.0}, "overlap"),
         ({"tile_size": [0, 4]}, "tile_size"),
+        ({"tile_size": 64, "stride": 128}, "stride"),  # tiles would leave gaps
+        ({"patches_per_row": 2, "patches_per_column": 2, "stride": 8}, "stride"),
     ],
 )
 def test_bad_settings_name_their_key(options, key):

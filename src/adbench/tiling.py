@@ -49,6 +49,13 @@ class Tiler:
         self.overlap = float(overlap)
         self.tile_size = _pair("tile_size", tile_size)
         self.stride = _pair("stride", stride) or self.tile_size
+        if stride is not None and tile_size is None:
+            raise AdbenchError("tiling.stride needs tiling.tile_size (or use the tile counts)")
+        if self.stride and any(s > t for s, t in zip(self.stride, self.tile_size, strict=True)):
+            raise AdbenchError(
+                f"tiling.stride={stride} must not exceed tiling.tile_size={tile_size}: "
+                "tiles would leave gaps"
+            )
 
     @classmethod
     def from_config(cls, config: dict | None) -> Tiler | None:

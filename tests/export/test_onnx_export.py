@@ -9,7 +9,9 @@ import pytest
 import torch
 
 from adbench.checkpoints import load_module
+from adbench.errors import AdbenchError
 from adbench.export import ServingModel
+from adbench.export import task as export_task
 from adbench.export.check_images import check_images
 from adbench.export.onnx_format import export_onnx, run_onnx
 from adbench.export.task import compare
@@ -56,6 +58,21 @@ def test_export_task_writes_model_calibration_and_reports_difference(
     assert (out / "model.onnx").is_file() and (out / "calibration.json").is_file()
     assert summary["check"]["max_abs_difference_anomaly_maps"] < TOLERANCE
     assert "max abs difference" in printed and "(ok," in printed
+
+
+def test_an_export_that_disagrees_with_pytorch_is_an_error(
+    trained, compose_cfg, tmp_path, monkeypatch
+):
+    _, checkpoint = trained("padim")
+    differences = {"max_abs_difference_scores": 0.5, "max_abs_difference_anomaly_maps": 0.0,
+                   "unclipped_map_share": 1.0}  # fmt: skip
+    monkeypatch.setattr(export_task, "compare", lambda *args: differences)
+    out = tmp_path / "export"
+    cfg = compose_cfg("task=export", "model=padim", f"ckpt_path={checkpoint}", f"output_dir={out}")
+    with pytest.raises(AdbenchError, match=r"differs from PyTorch by 5\.00e-01"):
+        run(cfg)
+    summary = json.loads((out / "export.json").read_text())  # the evidence stays
+    assert summary["check"]["max_abs_difference_scores"] == 0.5
 
 
 class FirstChannelModel(torch.nn.Module):

@@ -81,6 +81,15 @@ def export(cfg: DictConfig, out_dir: Path) -> dict:
         )
     write_json_atomic(out_dir / "export.json", summary)
     _print_summary(summary)
+    largest = max(
+        differences["max_abs_difference_scores"], differences["max_abs_difference_anomaly_maps"]
+    )
+    if largest > TOLERANCE:
+        raise AdbenchError(
+            f"the exported {export_format} model differs from PyTorch by {largest:.2e} (tolerance "
+            f"{TOLERANCE:g}; see {out_dir / 'export.json'}): do not serve it; "
+            "try export.format=torchscript or another export.opset"
+        )
     return summary
 
 
