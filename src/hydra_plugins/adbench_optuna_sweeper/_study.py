@@ -92,6 +92,23 @@ def counts(trial: FrozenTrial) -> bool:
     return trial.state == TrialState.FAIL and FAILURE_ATTR in trial.user_attrs
 
 
+def requeue_unfinished_grid_points(study: optuna.Study) -> None:
+    """Optuna's grid sampler counts every finished trial's point as visited, FAIL included: a
+    point whose trial was interrupted, stale or surplus (not counted) is queued again."""
+    if not isinstance(study.sampler, optuna.samplers.GridSampler):
+        return
+    trials = study.get_trials(deepcopy=False)
+    covered = {_point(t) for t in trials if counts(t)}
+    for trial in trials:
+        if trial.state == TrialState.FAIL and trial.params and _point(trial) not in covered:
+            study.enqueue_trial(trial.params)
+            covered.add(_point(trial))
+
+
+def _point(trial: FrozenTrial) -> tuple:
+    return tuple(sorted((name, repr(value)) for name, value in trial.params.items()))
+
+
 def open_storage(settings: StudySettings) -> Any:
     """A URL becomes an RDB storage with heartbeats (SQLite: its folder is created)."""
     storage = settings.storage
@@ -168,6 +185,7 @@ class StudyRunner:
     def run(self, config: DictConfig) -> optuna.Study:
         """Launch trials until the study is full; returns the study."""
         log.info(f"Study {self.study.study_name}: {self._done()}/{self.settings.n_trials} trials")
+        requeue_unfinished_grid_points(self.study)
         while True:
             with quiet_heartbeat_notes():
                 optuna.storages.fail_stale_trials(self.study)
@@ -182,7 +200,12 @@ class StudyRunner:
 
     def _grid_exhausted(self) -> bool:
         sampler = self.study.sampler
-        if isinstance(sampler, optuna.samplers.GridSampler) and sampler.is_exhausted(self.study):
+        waiting = self.study.get_trials(deepcopy=False, states=(TrialState.WAITING,))
+        if (
+            isinstance(sampler, optuna.samplers.GridSampler)
+            and sampler.is_exhausted(self.study)
+            and not waiting  # re-queued points still run
+        ):
             log.info(f"Study {self.study.study_name}: every grid point has a trial")
             return True
         return False
