@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import lightning as L
 import pytest
 import torch
-from run_checks import assert_predict_reproduces_test_scores
-from torch.utils.data import DataLoader
+from run_checks import assert_predict_reproduces_test_scores, fit_on_images
 
 from adbench.backbones import FeatureExtractor
 from adbench.methods.cflow import CflowModel, CflowModule
@@ -72,11 +70,7 @@ def test_training_steps_lower_the_loss_and_leave_the_backbone_alone():
             return sum(module.model.loss(level, *f).item() for level, f in enumerate(fibers))
 
     before = summed_loss()
-    trainer = L.Trainer(
-        max_epochs=2, accelerator="cpu", logger=False, enable_checkpointing=False,
-        enable_progress_bar=False, enable_model_summary=False,
-    )  # fmt: skip
-    trainer.fit(module, DataLoader([{"image": image} for image in images], batch_size=2))
+    trainer = fit_on_images(module, images, epochs=2, batch_size=2)
     assert trainer.global_step > 2  # several fiber batches per image batch
     assert summed_loss() < before
     assert not module.model.extractor.model.training

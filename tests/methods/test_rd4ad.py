@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import lightning as L
 import pytest
 import torch
-from run_checks import assert_predict_reproduces_test_scores, read_csv
-from torch.utils.data import DataLoader
+from run_checks import assert_predict_reproduces_test_scores, fit_on_images, read_csv
 
 from adbench.backbones import FeatureExtractor
 from adbench.errors import AdbenchError
@@ -56,11 +54,7 @@ def test_training_lowers_the_loss_and_leaves_the_teacher_alone(one_thread):
             return module.model.loss(images).item()
 
     before = loss()
-    trainer = L.Trainer(
-        max_epochs=8, accelerator="cpu", logger=False, enable_checkpointing=False,
-        enable_progress_bar=False, enable_model_summary=False,
-    )  # fmt: skip
-    trainer.fit(module, DataLoader([{"image": image} for image in images], batch_size=4))
+    fit_on_images(module, images, epochs=8, batch_size=4)
     assert loss() < before
     assert not module.model.encoder.model.training
     for key, value in module.model.encoder.state_dict().items():
