@@ -78,3 +78,20 @@ def test_checkpoint_of_another_model_is_refused(trained_run):
         other, name = "adbench.methods.patchcore.PatchcoreModule", "patchcore"
     with pytest.raises(AdbenchError, match=f"holds a [a-z]+ model, not {name}: add model="):
         load_module(out / "model.ckpt", other)
+
+
+def test_from_test_validation_is_listed_and_left_out_of_test(compose_config, mvtec_tree, tmp_path):
+    cfg = compose_config(
+        "model=padim", "dataset=mvtec", f"dataset.root={mvtec_tree}", "dataset.category=cat",
+        "dataset.image_size=64", "model.n_features=50", "dataset.validation=from_test",
+        "dataset.val_split=0.4",
+    )  # fmt: skip
+    run(cfg)
+    out = tmp_path / "run"
+    summary = json.loads((out / "metrics.json").read_text())
+    split = summary["validation_split"]
+    assert split["mode"] == "from_test" and len(split["images"]) == 2
+    tested = {r["file"] for r in read_csv(out / "scores.csv")}
+    assert len(tested) == 4
+    assert not tested & set(split["images"])
+    assert len(tested | set(split["images"])) == 6

@@ -94,6 +94,7 @@ def train(cfg: DictConfig, out_dir: Path) -> float | None:
         "dataset": _dataset_name(cfg),
         "metrics": module.test_metrics,
         "validation": validation,
+        "validation_split": datamodule.validation_summary(),
         "notes": module.test_notes,
         "calibration": module.calibration.as_dict(),
         "timing": {

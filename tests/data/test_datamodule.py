@@ -27,9 +27,44 @@ def test_validation_holds_out_train_normals_never_test_images(mvtec_tree):
     assert labels == [0, 0, 0, 1, 1, 1]  # each held-out normal also with a synthetic anomaly
 
 
-def test_validation_without_synthetic_anomalies_is_normals_only(mvtec_tree):
-    module = make(mvtec_tree, val_synthetic_anomalies=False)
+def test_validation_normals_mode_is_normals_only(mvtec_tree):
+    module = make(mvtec_tree, validation="normals")
     assert {s.label for s in module.val_samples} == {0}
+
+
+def test_synthetic_copies_per_held_out_normal(mvtec_tree):
+    module = make(mvtec_tree, val_split=0.3, val_synthetic_copies=3)
+    labels = [s.label for s in module.val_samples]
+    assert labels.count(0) == 3 and labels.count(1) == 9
+    batches = list(module.val_dataloader())
+    anomalous = torch.cat([b["image"][b["label"] == 1] for b in batches])
+    assert not torch.equal(anomalous[0], anomalous[3])  # each copy gets its own anomaly
+
+
+def test_from_test_moves_a_stratified_share_of_test_to_validation(mvtec_tree):
+    plain = make(mvtec_tree)
+    module = make(mvtec_tree, validation="from_test", val_split=0.4)
+    val_images = [s.image for s in module.val_samples]
+    test_images = [s.image for s in module.test_samples]
+    assert not set(val_images) & set(test_images)  # never the same image in both
+    assert sorted(val_images + test_images) == sorted(s.image for s in plain.test_samples)
+    assert len(module.train_samples) == 10  # every training normal is trained on
+    for defect in ("good", "dent"):  # 3 images each: round(0.4 * 3) = 1 moves
+        assert sum(s.defect_type == defect for s in module.val_samples) == 1
+    again = make(mvtec_tree, validation="from_test", val_split=0.4)
+    assert [s.image for s in again.val_samples] == val_images  # seeded
+
+
+def test_from_test_without_enough_anomalies_is_a_clear_error(mvtec_tree):
+    for extra in (1, 2):
+        (mvtec_tree / "cat" / "test" / "dent" / f"{extra:03d}.png").unlink()
+    with pytest.raises(AdbenchError, match=r"validation=from_test: the (validation|test) share"):
+        make(mvtec_tree, validation="from_test")
+
+
+def test_unknown_validation_mode_names_the_choices(mvtec_tree):
+    with pytest.raises(AdbenchError, match=r"dataset.validation=holdout is unknown: use synthetic"):
+        make(mvtec_tree, validation="holdout")
 
 
 def test_batches_are_resized_with_binary_masks(mvtec_tree):

@@ -2,29 +2,29 @@
 
 from __future__ import annotations
 
-import random
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 
 import lightning as L
 import numpy as np
 from torch.utils.data import DataLoader, Sampler
 
-from adbench.data.dataset import SYNTHETIC, AnomalyDataset, Synthesizer
+from adbench.data.dataset import AnomalyDataset, Synthesizer
 from adbench.data.folder import scan_folder
 from adbench.data.images import check_samples
 from adbench.data.mvtec import scan_mvtec
 from adbench.data.samples import Sample, list_images
+from adbench.data.splits import VALIDATION_MODES, hold_out_normals, split_test
 from adbench.data.synthetic import ensure_category
 from adbench.errors import AdbenchError
 
 
 class AnomalyDataModule(L.LightningDataModule, ABC):
-    """Train on normals; validate on held-out train normals (plus synthetic anomalies); test.
+    """Train on normals; validate (see adbench.data.splits for the modes); test.
 
-    Nothing fitted on validation (threshold, normalisation, best epoch) ever sees a test image.
+    Validation and test never share an image: nothing fitted on validation (threshold,
+    normalisation, best epoch) is ever measured on an image it saw.
     """
 
     def __init__(
@@ -33,21 +33,29 @@ class AnomalyDataModule(L.LightningDataModule, ABC):
         batch_size: int = 16,
         eval_batch_size: int | None = None,
         num_workers: int = 0,
+        validation: str = "synthetic",
         val_split: float = 0.2,
-        val_synthetic_anomalies: bool = True,
+        val_synthetic_copies: int = 1,
         seed: int = 0,
         augmentations: Sequence = (),
         anomaly_synthesis: Synthesizer | None = None,
     ) -> None:
         super().__init__()
+        if validation not in VALIDATION_MODES:
+            raise AdbenchError(
+                f"dataset.validation={validation} is unknown: use {', '.join(VALIDATION_MODES)}"
+            )
         if not 0 < val_split < 1:
             raise AdbenchError(f"dataset.val_split={val_split} must lie in (0, 1)")
+        if val_synthetic_copies < 1:
+            raise AdbenchError(f"dataset.val_synthetic_copies={val_synthetic_copies} must be >= 1")
         self.image_size = image_size
         self.batch_size = batch_size
         self.eval_batch_size = eval_batch_size or batch_size
         self.num_workers = num_workers
+        self.validation = validation
         self.val_split = val_split
-        self.val_synthetic_anomalies = val_synthetic_anomalies
+        self.val_synthetic_copies = val_synthetic_copies
         self.seed = seed
         self.augmentations = list(augmentations or ())
         self.anomaly_synthesis = anomaly_synthesis
@@ -64,21 +72,20 @@ class AnomalyDataModule(L.LightningDataModule, ABC):
             return
         train, test = self.scan()
         check_samples(train + test)
-        self.train_samples, self.val_samples = self._split_validation(train)
+        if self.validation == "from_test":
+            self.train_samples = train
+            self.val_samples, self.test_samples = split_test(test, self.val_split, self.seed)
+            return
+        copies = self.val_synthetic_copies if self.validation == "synthetic" else 0
+        self.train_samples, self.val_samples = hold_out_normals(
+            train, self.val_split, self.seed, copies
+        )
         self.test_samples = test
 
-    def _split_validation(self, normals: list[Sample]) -> tuple[list[Sample], list[Sample]]:
-        if len(normals) < 2:
-            raise AdbenchError(
-                f"only {len(normals)} training image(s): need at least 2 to hold one out"
-            )
-        shuffled = normals.copy()
-        random.Random(self.seed).shuffle(shuffled)
-        n_val = min(len(shuffled) - 1, max(1, round(len(shuffled) * self.val_split)))
-        val, train = sorted(shuffled[:n_val], key=_key), sorted(shuffled[n_val:], key=_key)
-        if self.val_synthetic_anomalies:
-            val = val + [replace(s, label=1, defect_type=SYNTHETIC) for s in val]
-        return train, val
+    def validation_summary(self) -> dict:
+        """For metrics.json: the validation mode and the real images it used (each once)."""
+        images = dict.fromkeys(str(s.image) for s in self.val_samples)
+        return {"mode": self.validation, "images": list(images)}
 
     def make_dataset(self, samples: list[Sample], **kwargs) -> AnomalyDataset:
         """The torch Dataset over samples (kwargs go to AnomalyDataset); layouts that compose
@@ -135,10 +142,6 @@ class EpochSampler(Sampler[tuple[int, int]]):
         epoch, self.epoch = self.epoch, self.epoch + 1
         for index in np.random.default_rng([self.seed, epoch]).permutation(self.length):
             yield epoch, int(index)
-
-
-def _key(sample: Sample) -> str:
-    return str(sample.image)
 
 
 class MVTecDataModule(AnomalyDataModule):

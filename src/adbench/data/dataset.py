@@ -9,11 +9,10 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from adbench.augment.blobs import add_blob_anomaly
 from adbench.data.images import read_image, read_mask
 from adbench.data.samples import Sample
-
-SYNTHETIC = "synthetic"
+from adbench.data.splits import SYNTHETIC
+from adbench.synthesis import add_validation_anomaly
 
 # (uint8 HxWx3 image, generator) -> (float32 HxWx3 image in [0, 1], bool HxW anomaly mask)
 Synthesizer = Callable[[np.ndarray, np.random.Generator], tuple[np.ndarray, np.ndarray]]
@@ -28,8 +27,9 @@ def resize_transform(image_size: int | Sequence[int]) -> A.Resize:
 class AnomalyDataset(Dataset):
     """Items are dicts: image (3,H,W) float in [0,1], mask (1,H,W), has_mask, label, path, ...
 
-    Samples whose defect_type is "synthetic" get a blob anomaly drawn from a generator seeded
-    by (seed, index), so a validation set is the same in every epoch and every run.
+    Samples whose defect_type is "synthetic" get a validation anomaly (adbench.synthesis) drawn
+    from a generator seeded by (seed, index), so a validation set is the same in every epoch and
+    every run.
     With a `synthesizer` (training-time anomaly synthesis, e.g. DRAEM's), items also carry
     `augmented_image` and `anomaly_mask`, drawn from a generator seeded by (seed, epoch, index);
     the index may be an (epoch, index) pair, as EpochSampler yields.
@@ -63,7 +63,7 @@ class AnomalyDataset(Dataset):
         height, width = image.shape[:2]
         if sample.defect_type == SYNTHETIC:
             rng = np.random.default_rng([self.seed, index])
-            image, mask = add_blob_anomaly(image, rng)
+            image, mask = add_validation_anomaly(image, rng)
         elif sample.mask is not None:
             mask = read_mask(sample.mask)
         else:  # normals have an all-zero mask; anomalies without one have none (has_mask)
