@@ -8,6 +8,7 @@ from adbench.data.datamodule import (
     PredictDataModule,
     SyntheticDataModule,
 )
+from adbench.data.realphotos import RealPhotosDataModule
 from adbench.data.road import PanoramaDataModule, RoadImagesDataModule
 
 __all__ = [
@@ -16,6 +17,7 @@ __all__ = [
     "MVTecDataModule",
     "PanoramaDataModule",
     "PredictDataModule",
+    "RealPhotosDataModule",
     "RoadImagesDataModule",
     "SyntheticDataModule",
 ]
