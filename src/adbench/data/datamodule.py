@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import ClassVar
 
 import lightning as L
 import numpy as np
@@ -155,31 +156,42 @@ class MVTecDataModule(AnomalyDataModule):
         return scan_mvtec(self.root, self.category)
 
 
-class SyntheticDataModule(AnomalyDataModule):
-    """The built-in dataset: generated once into a cache dir in MVTec layout, then reused."""
+class GeneratedDataModule(AnomalyDataModule):
+    """A generated dataset: written once into a cache dir in MVTec layout, then reused.
+
+    Subclasses set `ensure`, called as ensure(root, category, seed=, image_size=, n_train=,
+    n_test_good=, n_test_per_defect=) to write root/category unless complete, and their default
+    sizes in `generation_defaults` (keyed by the constructor's names): a size left at None takes
+    that default. source_size is the generated image size, image_size the model input size.
+    """
+
+    ensure: ClassVar[Callable[..., Path]]
+    generation_defaults: ClassVar[dict[str, int]]
 
     def __init__(
         self,
         root: str,
         category: str,
-        source_size: int = 256,
-        n_train: int = 80,
-        n_test_good: int = 20,
-        n_test_per_defect: int = 8,
+        source_size: int | None = None,
+        n_train: int | None = None,
+        n_test_good: int | None = None,
+        n_test_per_defect: int | None = None,
         **kwargs,
     ) -> None:
         super().__init__(**kwargs)
         self.root, self.category = root, category
-        self.generation = {
-            "image_size": source_size,
+        given = {
+            "source_size": source_size,
             "n_train": n_train,
             "n_test_good": n_test_good,
             "n_test_per_defect": n_test_per_defect,
         }
+        sizes = {k: self.generation_defaults[k] if v is None else v for k, v in given.items()}
+        self.generation = {"image_size": sizes.pop("source_size"), **sizes}
 
     @property
     def tree_root(self) -> Path:
-        """One cache folder per generation setting, so runs with other sizes never collide."""
+        """One cache folder per generation setting and seed, so runs never collide."""
         g = self.generation
         key = (
             f"{g['image_size']}px_{g['n_train']}-{g['n_test_good']}-{g['n_test_per_defect']}"
@@ -188,11 +200,20 @@ class SyntheticDataModule(AnomalyDataModule):
         return Path(self.root).expanduser() / key
 
     def prepare_data(self) -> None:
-        ensure_category(self.tree_root, self.category, seed=self.seed, **self.generation)
+        self.ensure(self.tree_root, self.category, seed=self.seed, **self.generation)
 
     def scan(self) -> tuple[list[Sample], list[Sample]]:
         self.prepare_data()
         return scan_mvtec(self.tree_root, self.category)
+
+
+class SyntheticDataModule(GeneratedDataModule):
+    """The built-in dataset: generated once into a cache dir in MVTec layout, then reused."""
+
+    ensure = staticmethod(ensure_category)
+    generation_defaults: ClassVar[dict[str, int]] = dict(
+        source_size=256, n_train=80, n_test_good=20, n_test_per_defect=8
+    )
 
 
 class FolderDataModule(AnomalyDataModule):

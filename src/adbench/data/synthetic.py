@@ -21,29 +21,26 @@ per-defect (low, high) ranges, which are interpolated with each image's severity
 from __future__ import annotations
 
 import functools
-import json
-import os
-import shutil
-import uuid
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
-from PIL import Image
 from scipy import ndimage
 from scipy.spatial import cKDTree
 
-from adbench.errors import AdbenchError
+from adbench.data import generated_tree
+from adbench.data.generated_tree import ensure_mvtec_tree, image_rng, install_tree, require_choice
 
 SYNTHETIC_CATEGORIES: tuple[str, ...] = ("weave", "grain", "nut", "chip")
 TEXTURE_CATEGORIES: tuple[str, ...] = ("weave", "grain")
 DEFECT_TYPES: tuple[str, ...] = ("scratch", "hole", "stain", "foreign_texture", "deformation")
 
 GENERATOR_VERSION = 2  # bump when rendering changes: cached trees with another version regenerate
-MARKER_NAME = ".complete.json"
+MARKER_NAME = generated_tree.MARKER_NAME
 MIN_IMAGE_SIZE = 32
+DATASET = "synthetic"  # in error messages
 
 # --- Difficulty. Each defect image draws severity t ~ U(SEVERITY_RANGE); every knob below is
 # interpolated low -> high at t plus N(0, SEVERITY_JITTER) (clipped to [0, 1]), so small defects
@@ -87,24 +84,14 @@ Field = np.ndarray  # (H, W) float64
 Renderer = Callable[[np.random.Generator, int], tuple[FloatImage, Field]]
 
 
-@dataclass(frozen=True)
-class GenerationParams:
+class GenerationParams(generated_tree.GenerationParams):
     """Everything that determines the files of one generated category."""
 
-    category: str
-    image_size: int
-    n_train: int
-    n_test_good: int
-    n_test_per_defect: int
-    seed: int
-
-    def marker(self) -> dict[str, object]:
-        return {
-            "generator": "adbench.data.synthetic",
-            "version": GENERATOR_VERSION,
-            "defect_types": list(DEFECT_TYPES),
-            **self.__dict__,
-        }
+    MARKER_HEADER: ClassVar[dict[str, object]] = {
+        "generator": "adbench.data.synthetic",
+        "version": GENERATOR_VERSION,
+        "defect_types": list(DEFECT_TYPES),
+    }
 
 
 def ensure_category(
@@ -124,22 +111,9 @@ def ensure_category(
     Raises AdbenchError for an unknown category or invalid sizes.
     """
     params = _validated_params(category, image_size, n_train, n_test_good, n_test_per_defect, seed)
-    root = Path(root).expanduser()
-    target = root / category
-    if _is_complete(target, params):
-        return target
-    staging = root / f".{category}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-    try:
-        staging.mkdir(parents=True)
-    except OSError as error:
-        raise AdbenchError(f"cannot write the synthetic dataset under {root}: {error}") from error
-    try:
-        _write_category(staging, params)
-        _write_marker(staging, params)
-        _install_tree(staging, target, params)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return target
+    return ensure_mvtec_tree(
+        root, params, DEFECT_TYPES, render_normal_image, render_defect_example, DATASET
+    )
 
 
 def render_normal_image(
@@ -152,7 +126,7 @@ def render_normal_image(
 ) -> np.ndarray:
     """One normal (H, W, 3) uint8 image, exactly as written at <split>/<index>.png."""
     _check_category(category)
-    rng = _image_rng(seed, category, split, index)
+    rng = image_rng(seed, category, split, index)
     base, _ = _render_base(category, rng, image_size)
     return _to_uint8(base + _sensor_noise(rng, image_size))
 
@@ -166,11 +140,8 @@ def render_defect_example(
     identical to it outside the mask.
     """
     _check_category(category)
-    if defect not in DEFECT_TYPES:
-        raise AdbenchError(
-            f"unknown synthetic defect type {defect!r}: choose one of {', '.join(DEFECT_TYPES)}"
-        )
-    rng = _image_rng(seed, category, f"test/{defect}", index)
+    require_choice(f"{DATASET} defect type", defect, DEFECT_TYPES)
+    rng = image_rng(seed, category, f"test/{defect}", index)
     base, foreground = _render_base(category, rng, image_size)
     painted, mask = _paint_defect(defect, base, foreground, rng, category)
     noise = _sensor_noise(rng, image_size)
@@ -191,104 +162,20 @@ def _validated_params(
     seed: int,
 ) -> GenerationParams:
     _check_category(category)
-    _require_int("image_size", image_size, MIN_IMAGE_SIZE)
-    _require_int("n_train", n_train, 1)
-    _require_int("n_test_good", n_test_good, 0)
-    _require_int("n_test_per_defect", n_test_per_defect, 0)
-    _require_int("seed", seed, 0)
-    counts = (int(image_size), int(n_train), int(n_test_good), int(n_test_per_defect), int(seed))
-    return GenerationParams(category, *counts)
+    params = GenerationParams(category, image_size, n_train, n_test_good, n_test_per_defect, seed)
+    return params.validated(DATASET, MIN_IMAGE_SIZE)
 
 
 def _check_category(category: str) -> None:
-    if category not in SYNTHETIC_CATEGORIES:
-        raise AdbenchError(
-            f"unknown synthetic category {category!r}: "
-            f"choose one of {', '.join(SYNTHETIC_CATEGORIES)}"
-        )
-
-
-def _require_int(name: str, value: object, minimum: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise AdbenchError(f"synthetic dataset {name}={value!r} must be an integer >= {minimum}")
-
-
-def _is_complete(directory: Path, params: GenerationParams) -> bool:
-    try:
-        recorded = json.loads((directory / MARKER_NAME).read_text())
-    except (OSError, ValueError):
-        return False
-    return recorded == params.marker()
-
-
-def _write_marker(directory: Path, params: GenerationParams) -> None:
-    text = json.dumps(params.marker(), indent=2, sort_keys=True) + "\n"
-    (directory / MARKER_NAME).write_text(text)
+    require_choice(f"{DATASET} category", category, SYNTHETIC_CATEGORIES)
 
 
 def _install_tree(staging: Path, target: Path, params: GenerationParams) -> None:
     """Atomically rename staging to target, replacing a stale target, keeping a complete one."""
-    for _ in range(5):
-        if _is_complete(target, params):
-            return  # another caller finished first: keep its tree, ours is discarded
-        if target.exists():
-            _discard_tree(target)
-        try:
-            staging.rename(target)
-            return
-        except OSError:
-            continue  # the target reappeared in between: check it again
-    raise AdbenchError(f"could not install the synthetic dataset at {target}: it keeps changing")
-
-
-def _discard_tree(directory: Path) -> None:
-    """Move a directory out of the way atomically, then delete it."""
-    doomed = directory.with_name(f".{directory.name}.stale-{uuid.uuid4().hex[:8]}")
-    try:
-        directory.rename(doomed)
-    except FileNotFoundError:
-        return  # someone else removed it already
-    if doomed.is_dir():
-        shutil.rmtree(doomed, ignore_errors=True)
-    else:
-        doomed.unlink(missing_ok=True)
-
-
-def _write_category(directory: Path, params: GenerationParams) -> None:
-    common = {"seed": params.seed, "image_size": params.image_size}
-    for split, count in (("train/good", params.n_train), ("test/good", params.n_test_good)):
-        folder = directory / split
-        folder.mkdir(parents=True)
-        for index in range(count):
-            image = render_normal_image(params.category, split=split, index=index, **common)
-            _save_png(image, folder / f"{index:03d}.png")
-    for defect in DEFECT_TYPES:
-        image_dir = directory / "test" / defect
-        mask_dir = directory / "ground_truth" / defect
-        image_dir.mkdir(parents=True)
-        mask_dir.mkdir(parents=True)
-        for index in range(params.n_test_per_defect):
-            _, defective, mask = render_defect_example(
-                params.category, defect, index=index, **common
-            )
-            _save_png(defective, image_dir / f"{index:03d}.png")
-            _save_png(mask.astype(np.uint8) * 255, mask_dir / f"{index:03d}_mask.png")
-
-
-def _save_png(array: np.ndarray, path: Path) -> None:
-    Image.fromarray(array).save(path, format="PNG", compress_level=1)  # ~3x faster than 6
+    install_tree(staging, target, params.marker(), DATASET)
 
 
 # --------------------------------------------------------------------------- shared helpers
-
-
-def _image_rng(seed: int, category: str, split: str, index: int) -> np.random.Generator:
-    """A generator that depends only on (seed, category, split, index)."""
-    return np.random.default_rng([seed, _stable_hash(category), _stable_hash(split), index])
-
-
-def _stable_hash(text: str) -> int:
-    return zlib.crc32(text.encode("utf-8"))
 
 
 def _to_uint8(image: FloatImage) -> np.ndarray:
