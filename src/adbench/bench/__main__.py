@@ -1,6 +1,8 @@
 """`python -m adbench.bench`: run the feature methods on the same data, backbone and image size
 and print a markdown table of fit time, throughput, peak memory and AUROC, plus the scaling
-checks (PaDiM fit vs training-set size, PatchCore coreset selection on 100k vectors)."""
+checks (PaDiM fit vs training-set size, PatchCore coreset selection on 100k vectors).
+
+`python -m adbench.bench real ...`: the real-photo development benchmark (see bench/real.py)."""
 
 from __future__ import annotations
 
@@ -85,6 +87,12 @@ def scaling_tables(args: argparse.Namespace) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["real"]:
+        from adbench.bench import real
+
+        real.main(argv[1:])
+        return
     parser = argparse.ArgumentParser(prog="python -m adbench.bench", description=__doc__)
     parser.add_argument("--methods", nargs="+", default=list(METHODS), choices=METHODS)
     parser.add_argument("--category", default="weave")

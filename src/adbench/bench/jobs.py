@@ -14,7 +14,8 @@ from adbench.backbones import FeatureExtractor
 from adbench.run import quiet_lightning
 
 
-def _config(overrides: list[str]) -> DictConfig:
+def compose_config(overrides: list[str]) -> DictConfig:
+    """The composed adbench config with these overrides (no logger)."""
     GlobalHydra.instance().clear()
     with initialize_config_module("adbench.conf", version_base="1.3"):
         return compose("config", overrides=["logger=none", *overrides])
@@ -49,7 +50,7 @@ def _paired_speeds(
 def method_job(method: str, overrides: list[str], batch_size: int, out_dir: str) -> dict:
     """Fit one method through Lightning, then time its full inference path and test it."""
     quiet_lightning()
-    cfg = _config([f"model={method}", f"output_dir={out_dir}", *overrides])
+    cfg = compose_config([f"model={method}", f"output_dir={out_dir}", *overrides])
     datamodule = instantiate(cfg.dataset, _convert_="all")
     module = instantiate(cfg.model, _convert_="all")
     trainer = instantiate(cfg.trainer, logger=False, enable_progress_bar=False)
@@ -82,7 +83,7 @@ def padim_scaling_job(n_images: int, image_size: int, batch_size: int) -> dict:
     """PaDiM's fit on n random images: time and (in the caller) peak memory."""
     from adbench.methods.padim import PadimModel
 
-    cfg = _config([])
+    cfg = compose_config([])
     model = PadimModel(FeatureExtractor(layers=[1, 2, 3], **cfg.backbone)).eval()
     generator = torch.Generator().manual_seed(0)
     started = time.perf_counter()

@@ -1,0 +1,1 @@
+"""Peer libraries run on the same data as adbench, each in its own virtualenv and process."""
