@@ -18,7 +18,11 @@ PEER_METHODS = ("patchcore", "padim", "cflow")  # also run with anomalib
 # The validation study: settings whose validation and test AUROC are compared per category.
 STUDY: dict[str, list[str]] = {
     "patchcore": ["model=patchcore"],
-    "patchcore layers=1,2": ["model=patchcore", "model.layers=[1,2]"],
+    "patchcore layers=1,2 coreset=0.01": [
+        "model=patchcore",
+        "model.layers=[1,2]",
+        "model.coreset_sampling_ratio=0.01",
+    ],
     "patchcore layers=3": ["model=patchcore", "model.layers=[3]"],
     "patchcore coreset=0.01": ["model=patchcore", "model.coreset_sampling_ratio=0.01"],
     "patchcore k=1": ["model=patchcore", "model.num_neighbors=1"],
@@ -28,6 +32,6 @@ STUDY: dict[str, list[str]] = {
     "padim layers=2,3": ["model=padim", "model.layers=[2,3]"],
     "padim eps=1": ["model=padim", "model.eps=1.0"],
     "cflow epochs=2": ["model=cflow", "model.epochs=2"],
-    "rd4ad epochs=10": ["model=rd4ad", "preset=demo"],
+    "rd4ad demo": ["model=rd4ad", "preset=demo"],
     "draem demo": ["model=draem", "preset=demo"],
 }

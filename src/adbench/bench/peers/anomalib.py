@@ -12,6 +12,7 @@ import subprocess
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from adbench.errors import AdbenchError
 
@@ -84,23 +85,16 @@ def run_anomalib(
     model: str,
     image_size: int,
     layers: Sequence[int],
-    seed: int = 0,
-    max_epochs: int | None = None,
     timeout: float = 3600.0,
-    backbone: str = "tf_efficientnet_lite0",
-    output_dir: str | Path | None = None,
-    anomaly_source: str | Path | None = None,
-    extra_args: Sequence[str] = (),
+    **options: Any,
 ) -> dict:
     """Fit and test one anomalib model in the anomalib venv; a failed job gives {"error": ...}
     (never raises for it). `layers` are timm features_only indices, as in adbench's configs;
-    `extra_args` go to the job as they are (e.g. ["--batch-size", "8", "--n-features", "50"])."""
+    `options` are job_command's (seed, max_epochs, backbone, output_dir, anomaly_source,
+    extra_args); without output_dir the job writes to a temporary folder."""
     with tempfile.TemporaryDirectory(prefix="anomalib_peer_") as scratch:
-        command = job_command(
-            python, root, category, model, image_size, layers, seed=seed,
-            max_epochs=max_epochs, backbone=backbone, output_dir=output_dir or scratch,
-            anomaly_source=anomaly_source, extra_args=extra_args,
-        )  # fmt: skip
+        options["output_dir"] = options.get("output_dir") or scratch
+        command = job_command(python, root, category, model, image_size, layers, **options)
         try:
             done = subprocess.run(
                 command, capture_output=True, text=True, timeout=timeout, check=False,
