@@ -95,3 +95,10 @@ def test_from_test_validation_is_listed_and_left_out_of_test(compose_config, mvt
     assert len(tested) == 4
     assert not tested & set(split["images"])
     assert len(tested | set(split["images"])) == 6
+
+
+def test_patchcore_calibrates_out_of_fold_on_every_normal_padim_holds_out(trained_run):
+    cfg, out, _ = trained_run
+    split = json.loads((out / "metrics.json").read_text())["validation_split"]
+    held_out = cfg.model._target_.endswith("PadimModule")
+    assert len(split["images"]) == (2 if held_out else 10)  # of 10 training normals

@@ -67,8 +67,7 @@ def run(cfg: DictConfig) -> float | None:
 
 
 def train(cfg: DictConfig, out_dir: Path) -> float | None:
-    datamodule = instantiate(cfg.dataset, _convert_="all")
-    module = instantiate(cfg.model, _convert_="all")
+    module, datamodule = build(cfg)
     trainer = _trainer(cfg)
     trainer.callbacks.extend(pruning_callbacks())  # inside an Optuna sweep: report, prune
     log_config(trainer.loggers, cfg)
@@ -109,6 +108,14 @@ def train(cfg: DictConfig, out_dir: Path) -> float | None:
         print(f"note: {note}")
     print(f"outputs: {out_dir}")
     return validation.get("val_image_auroc")
+
+
+def build(cfg: DictConfig) -> tuple[L.LightningModule, L.LightningDataModule]:
+    """The method's module and the datamodule; a method that calibrates out of fold trains on
+    every normal, validation normals included."""
+    module = instantiate(cfg.model, _convert_="all")
+    datamodule = instantiate(cfg.dataset, out_of_fold=module.out_of_fold, _convert_="all")
+    return module, datamodule
 
 
 def predict(cfg: DictConfig, out_dir: Path) -> None:

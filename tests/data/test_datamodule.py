@@ -139,3 +139,13 @@ def test_synthetic_trees_are_cached_per_generation_setting(tmp_path):
     assert small.tree_root != large.tree_root
     assert len(small.train_samples) + len(small.val_samples) // 2 == 4
     assert len(large.train_samples) + len(large.val_samples) // 2 == 6
+
+
+def test_out_of_fold_validation_trains_and_validates_on_every_normal(mvtec_tree):
+    module = make(mvtec_tree, out_of_fold=True, val_synthetic_copies=2)
+    train = [s.image for s in module.train_samples]
+    assert len(train) == 10
+    normals = [s.image for s in module.val_samples if s.label == 0]
+    assert normals == train
+    assert sum(s.label for s in module.val_samples) == 20
+    assert not {s.image for s in module.val_samples} & {s.image for s in module.test_samples}

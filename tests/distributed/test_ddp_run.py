@@ -16,14 +16,18 @@ from image_files import textured, with_defect, write_image
 
 from adbench.run import run
 
-MODELS = {"patchcore": ["model.coreset_sampling_ratio=0.5"], "padim": []}
+# PatchCore keeps every patch: its bank is then the gathered embeddings in path order, checked
+# exactly (a coreset's greedy near-ties may flip with float summation order), and validation
+# scores each training image out of fold with bank sources broadcast from rank 0.
+MODELS = {"patchcore": ["model.coreset_sampling_ratio=1.0"], "padim": []}
 FITTED = {"patchcore": ["model.memory_bank"], "padim": ["model.mean", "model.whitening"]}
 
 
 @pytest.fixture(scope="module")
 def odd_tree(tmp_path_factory) -> Path:
     """MVTec layout with counts that do not split evenly over 2 ranks: 11 train normals
-    (9 train after validation holds 2 out), 7 test images (4 good, 3 'dent' with masks)."""
+    (PaDiM trains on 9 after validation holds 2 out, PatchCore on all), 7 test images (4 good,
+    3 'dent' with masks)."""
     rng = np.random.default_rng(1)
     base = tmp_path_factory.mktemp("odd") / "cat"
     for i in range(11):

@@ -71,3 +71,32 @@ def test_memory_bank_survives_a_state_dict_round_trip():
     images = torch.rand(2, 3, 64, 64)
     with torch.no_grad():
         assert torch.equal(model(images)[0], fresh(images)[0])
+
+
+def test_neighbour_search_skips_the_queries_own_source():
+    bank = torch.tensor([[0.0, 0.0], [10.0, 10.0], [0.0, 1.0]])
+    bank_sources = torch.tensor([0, 1, 2])
+    queries = torch.tensor([[0.1, 0.0], [0.1, 0.0]])
+    query_sources = torch.tensor([0, 7])  # the first query came from item 0
+    _, indices = nearest_neighbours(queries, bank, 1, 1, exclude=(query_sources, bank_sources))
+    assert indices[:, 0].tolist() == [2, 0]
+
+
+def test_out_of_fold_score_of_a_training_image_is_its_score_without_its_patches():
+    torch.manual_seed(0)
+    extractor = FeatureExtractor("tf_efficientnet_lite0", [2, 3], weights="random")
+    model = PatchcoreModel(extractor, coreset_sampling_ratio=1.0, num_neighbors=1).eval()
+    images = torch.rand(3, 3, 64, 64)
+    with torch.no_grad():
+        model.fit([model.embed(image[None]) for image in images])
+        in_fold, _ = model(images[:1])
+        out_of_fold, oof_map = model(images[:1], torch.tensor([0]))
+        unrelated, _ = model(images[:1], torch.tensor([-1]))
+        reference = PatchcoreModel(extractor, coreset_sampling_ratio=1.0, num_neighbors=1)
+        reference.fit([reference.embed(image[None]) for image in images[1:]])
+        without, without_map = reference.eval()(images[:1])
+    assert in_fold.item() < 0.2 * out_of_fold.item()  # its own patches are in the bank
+    assert torch.equal(unrelated, in_fold)
+    assert torch.allclose(out_of_fold, without, atol=1e-4)  # full bank = every patch here
+    assert torch.allclose(oof_map, without_map, atol=1e-4)
+    assert model.bank_sources.tolist() == sorted(model.bank_sources.tolist())

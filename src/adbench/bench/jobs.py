@@ -11,7 +11,7 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig
 
 from adbench.backbones import FeatureExtractor
-from adbench.run import quiet_lightning
+from adbench.run import build, quiet_lightning
 
 
 def compose_config(overrides: list[str]) -> DictConfig:
@@ -51,8 +51,7 @@ def method_job(method: str, overrides: list[str], batch_size: int, out_dir: str)
     """Fit one method through Lightning, then time its full inference path and test it."""
     quiet_lightning()
     cfg = compose_config([f"model={method}", f"output_dir={out_dir}", *overrides])
-    datamodule = instantiate(cfg.dataset, _convert_="all")
-    module = instantiate(cfg.model, _convert_="all")
+    module, datamodule = build(cfg)
     trainer = instantiate(cfg.trainer, logger=False, enable_progress_bar=False)
     started = time.perf_counter()
     trainer.fit(module, datamodule=datamodule)

@@ -37,6 +37,7 @@ class AnomalyDataModule(L.LightningDataModule, ABC):
         validation: str = "synthetic",
         val_split: float = 0.2,
         val_synthetic_copies: int = 1,
+        out_of_fold: bool = False,
         seed: int = 0,
         augmentations: Sequence = (),
         anomaly_synthesis: Synthesizer | None = None,
@@ -57,6 +58,7 @@ class AnomalyDataModule(L.LightningDataModule, ABC):
         self.validation = validation
         self.val_split = val_split
         self.val_synthetic_copies = val_synthetic_copies
+        self.out_of_fold = out_of_fold
         self.seed = seed
         self.augmentations = list(augmentations or ())
         self.anomaly_synthesis = anomaly_synthesis
@@ -79,7 +81,7 @@ class AnomalyDataModule(L.LightningDataModule, ABC):
             return
         copies = self.val_synthetic_copies if self.validation == "synthetic" else 0
         self.train_samples, self.val_samples = hold_out_normals(
-            train, self.val_split, self.seed, copies
+            train, self.val_split, self.seed, copies, self.out_of_fold
         )
         self.test_samples = test
 

@@ -33,16 +33,26 @@ def _seeded_share(samples: list[Sample], share: float, seed: int) -> tuple[list,
 
 
 def hold_out_normals(
-    normals: list[Sample], share: float, seed: int, synthetic_copies: int = 0
+    normals: list[Sample],
+    share: float,
+    seed: int,
+    synthetic_copies: int = 0,
+    out_of_fold: bool = False,
 ) -> tuple[list[Sample], list[Sample]]:
     """(train, validation): a seeded share of the training normals held out, each followed by
-    `synthetic_copies` copies marked for a synthetic anomaly."""
+    `synthetic_copies` copies marked for a synthetic anomaly.
+
+    `out_of_fold` (for methods that score a training image without its own contribution, e.g.
+    PatchCore): every normal trains and every normal validates, `share` is not used."""
     if len(normals) < 2:
         raise AdbenchError(
             f"only {len(normals)} training image(s): need at least 2 to hold one out "
             "(or dataset.validation=from_test)"
         )
-    held_out, train = _seeded_share(normals, share, seed)
+    if out_of_fold:
+        held_out, train = sorted(normals, key=_key), sorted(normals, key=_key)
+    else:
+        held_out, train = _seeded_share(normals, share, seed)
     anomalous = [replace(s, label=1, defect_type=SYNTHETIC) for s in held_out]
     return train, held_out + anomalous * synthetic_copies
 

@@ -33,6 +33,7 @@ class AnomalyModule(L.LightningModule):
     name = "anomaly"
     model: nn.Module
     supports_tiling = True  # False for methods whose training needs more than images
+    out_of_fold = False  # True: validation scores training normals out of fold (see PatchCore)
 
     def __init__(
         self, image_size: Any = 224, normal_quantile: float = 0.99, tiling: dict | None = None
@@ -70,7 +71,11 @@ class AnomalyModule(L.LightningModule):
         self.val_results = EvalResults()
 
     def validation_step(self, batch: dict, batch_idx: int) -> None:
-        self.val_results.add(batch, *self(batch["image"]))
+        self.val_results.add(batch, *self.validation_forward(batch))
+
+    def validation_forward(self, batch: dict) -> tuple[torch.Tensor, torch.Tensor]:
+        """Raw scores and maps of a validation batch; out-of-fold methods override it."""
+        return self(batch["image"])
 
     def on_validation_epoch_end(self) -> None:
         if not self.trainer.sanity_checking:  # DDP: every rank calibrates on the whole set

@@ -39,6 +39,8 @@ class PatchcoreModel(nn.Module):
         self.smoothing = GaussianSmoothing(smoothing_sigma)
         self.pool = nn.AvgPool2d(kernel_size=3, stride=1, padding=1)
         self.register_buffer("memory_bank", torch.empty(0, sum(extractor.channels)))
+        # which training item each bank row came from (out-of-fold scoring); not saved
+        self.register_buffer("bank_sources", torch.empty(0, dtype=torch.long), persistent=False)
 
     def embed(self, images: torch.Tensor) -> torch.Tensor:
         """Patch embeddings (B, D, h, w): 3x3-averaged levels, resized to the finest, stacked."""
@@ -52,22 +54,35 @@ class PatchcoreModel(nn.Module):
 
     @torch.no_grad()
     def fit(self, embeddings: Sequence[torch.Tensor]) -> None:
-        """Build the memory bank from (B, D, h, w) training embeddings."""
-        vectors = torch.cat([flatten_patches(e) for e in embeddings])
+        """Build the memory bank from (B, D, h, w) training embeddings, one tensor per training
+        item; bank_sources records each bank row's item (its position in `embeddings`)."""
+        patches = [flatten_patches(e) for e in embeddings]
+        vectors = torch.cat(patches)
+        sources = torch.cat([torch.full((len(p),), i) for i, p in enumerate(patches)])
         n_keep = max(1, int(len(vectors) * self.coreset_sampling_ratio))
         generator = torch.Generator().manual_seed(self.seed)
         chosen = greedy_coreset(vectors, n_keep, self.projection_dim, generator)
         self.memory_bank = vectors[chosen].contiguous()
+        self.bank_sources = sources[chosen]
 
     @property
     def is_fitted(self) -> bool:
         return self.memory_bank.shape[0] > 0
 
-    def forward(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def forward(
+        self, images: torch.Tensor, sources: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """`sources` (B,): each image's training item (-1: none), whose own bank rows are then
+        left out of its nearest-neighbour search (out-of-fold scoring of training images)."""
         embeddings = self.embed(images)
         batch, _, height, width = embeddings.shape
         patches = flatten_patches(embeddings)
-        distances, indices = nearest_neighbours(patches, self.memory_bank, 1, self.chunk_size)
+        exclude = None
+        if sources is not None:
+            exclude = (sources.repeat_interleave(height * width), self.bank_sources)
+        distances, indices = nearest_neighbours(
+            patches, self.memory_bank, 1, self.chunk_size, exclude
+        )
         patch_scores = distances[:, 0].view(batch, height * width)
         image_scores = self._reweighted_scores(
             patches.view(batch, height * width, -1), patch_scores, indices[:, 0].view(batch, -1)
