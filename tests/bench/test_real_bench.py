@@ -58,3 +58,28 @@ def test_agreement_table_per_category_and_median_over_categories():
     assert float(rows["a"][2]) == 1.0 and float(rows["b"][2]) == -1.0
     assert float(rows["a"][1]) == 0.7
     assert math.isclose(float(rows["median over categories"][2]), 0.0, abs_tol=1e-9)
+
+
+def test_anomalib_results_are_kept_and_reused_on_resume(tmp_path, monkeypatch):
+    import argparse
+
+    from adbench.bench import real
+
+    calls = []
+
+    def fake_run(python, root, category, method, *args, **kwargs):
+        calls.append((method, category))
+        return {"image_auroc": 0.5 + len(calls) / 10}
+
+    monkeypatch.setattr(real, "anomalib_python", lambda venv: tmp_path / "python")
+    monkeypatch.setattr(real, "run_anomalib", fake_run)
+    monkeypatch.setattr(real, "generated_root", lambda cfg, category: tmp_path)
+    args = argparse.Namespace(
+        anomalib_venv="venv", categories=["moon"], image_size=64, work_dir=str(tmp_path),
+        resume=False,
+    )  # fmt: skip
+    first = real.run_peers(args, ["padim"])
+    args.resume = True
+    again = real.run_peers(args, ["padim"])
+    assert calls == [("padim", "moon")]
+    assert again == first == {"padim": {"moon": {"image_auroc": 0.6}}}

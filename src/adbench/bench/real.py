@@ -189,7 +189,8 @@ def main(argv: list[str] | None = None) -> None:
 
 def run_peers(args: argparse.Namespace, methods: list[str]) -> dict:
     """anomalib on the same category trees, backbone, levels and image size as adbench's bench
-    setting of each method; {} when switched off (--anomalib-venv none)."""
+    setting of each method; {} when switched off (--anomalib-venv none). Each job's result is
+    kept in WORK_DIR/anomalib/ and, with --resume, reused."""
     if args.anomalib_venv == "none" or not methods:
         return {}
     python = anomalib_python(args.anomalib_venv)
@@ -198,14 +199,19 @@ def run_peers(args: argparse.Namespace, methods: list[str]) -> dict:
         cfg = compose_config(
             ["dataset=realphotos", *METHODS[method], f"dataset.image_size={args.image_size}"]
         )
-        epochs = cfg.model.get("epochs")
         peers[method] = {}
         for category in args.categories:
-            root = generated_root(cfg, category)
-            peers[method][category] = run_anomalib(
-                python, root, category, method, args.image_size, list(cfg.model.layers),
-                seed=cfg.seed, max_epochs=epochs,
+            record = Path(args.work_dir) / "anomalib" / method / f"{category}.json"
+            if args.resume and record.is_file():
+                peers[method][category] = json.loads(record.read_text())
+                continue
+            result = run_anomalib(
+                python, generated_root(cfg, category), category, method, args.image_size,
+                list(cfg.model.layers), seed=cfg.seed, max_epochs=cfg.model.get("epochs"),
             )  # fmt: skip
+            if "error" not in result:
+                write_json_atomic(record, result)
+            peers[method][category] = result
     return peers
 
 
