@@ -85,6 +85,10 @@ def _folder_name(setting: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", setting)
 
 
+def _whole(seconds: float | None) -> int | None:
+    return None if seconds is None else round(seconds)
+
+
 def _mean(values) -> float | None:
     finite = [v for v in values if v is not None and not math.isnan(v)]
     return sum(finite) / len(finite) if finite else None
@@ -102,7 +106,7 @@ def methods_table(results: dict, peers: dict, categories: list[str]) -> str:
             peer = peers.get(method, {}).get(category, {})
             cells.append([
                 *(ours.get(key) for key in METRICS), ours.get("val_image_auroc"),
-                ours.get("seconds"), peer.get("image_auroc"), peer.get("pixel_auroc"),
+                _whole(ours.get("seconds")), peer.get("image_auroc"), peer.get("pixel_auroc"),
             ])  # fmt: skip
             label = ours["error"][:60] if "error" in ours else category
             rows.append([method, label, *cells[-1]])
