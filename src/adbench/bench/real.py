@@ -42,11 +42,8 @@ def run_setting(
     """One adbench multirun of a setting over the categories; category -> its results
     (metrics, val_image_auroc, wall seconds) or {"error": line}. With `resume`, a setting whose
     every category already has results in out_dir is not run again."""
-    sized = (
-        []
-        if any(o.startswith("preset=") for o in overrides)
-        else [f"dataset.image_size={image_size}"]
-    )
+    preset = any(o.startswith("preset=") for o in overrides)  # a preset keeps its own size
+    sized = [] if preset else [f"dataset.image_size={image_size}"]
     command = [
         sys.executable, "-m", "adbench", "-m", "dataset=realphotos",
         f"dataset.category={','.join(categories)}", f"dataset.validation={validation}",
