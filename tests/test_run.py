@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from run_checks import read_csv
@@ -97,8 +98,17 @@ def test_from_test_validation_is_listed_and_left_out_of_test(compose_config, mvt
     assert len(tested | set(split["images"])) == 6
 
 
-def test_patchcore_calibrates_out_of_fold_on_every_normal_padim_holds_out(trained_run):
-    cfg, out, _ = trained_run
+def test_one_pass_methods_calibrate_on_every_normal_out_of_fold(trained_run):
+    _, out, _ = trained_run
     split = json.loads((out / "metrics.json").read_text())["validation_split"]
-    held_out = cfg.model._target_.endswith("PadimModule")
-    assert len(split["images"]) == (2 if held_out else 10)  # of 10 training normals
+    assert len(split["images"]) == 10  # all 10 training normals
+
+
+def test_without_out_of_fold_a_share_of_the_normals_is_held_out(compose_config, mvtec_tree):
+    cfg = compose_config(
+        "model=padim", "dataset=mvtec", f"dataset.root={mvtec_tree}", "dataset.category=cat",
+        "dataset.image_size=64", "model.n_features=50", "model.out_of_fold=false",
+    )  # fmt: skip
+    run(cfg)
+    split = json.loads((Path(cfg.output_dir) / "metrics.json").read_text())["validation_split"]
+    assert len(split["images"]) == 2  # val_split 0.2 of 10

@@ -17,8 +17,8 @@ from image_files import textured, with_defect, write_image
 from adbench.run import run
 
 # PatchCore keeps every patch: its bank is then the gathered embeddings in path order, checked
-# exactly (a coreset's greedy near-ties may flip with float summation order), and validation
-# scores each training image out of fold with bank sources broadcast from rank 0.
+# exactly (a coreset's greedy near-ties may flip with float summation order). Both methods
+# validate each training image out of fold, from all ranks' training items in path order.
 MODELS = {"patchcore": ["model.coreset_sampling_ratio=1.0"], "padim": []}
 FITTED = {"patchcore": ["model.memory_bank"], "padim": ["model.mean", "model.whitening"]}
 
@@ -26,7 +26,7 @@ FITTED = {"patchcore": ["model.memory_bank"], "padim": ["model.mean", "model.whi
 @pytest.fixture(scope="module")
 def odd_tree(tmp_path_factory) -> Path:
     """MVTec layout with counts that do not split evenly over 2 ranks: 11 train normals
-    (PaDiM trains on 9 after validation holds 2 out, PatchCore on all), 7 test images (4 good,
+    (both methods train on all of them, out of fold), 7 test images (4 good,
     3 'dent' with masks)."""
     rng = np.random.default_rng(1)
     base = tmp_path_factory.mktemp("odd") / "cat"

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 import torch
 
 from adbench.backbones import FeatureExtractor
+from adbench.errors import AdbenchError
 from adbench.methods.padim import PadimModel
 from adbench.methods.padim.gaussian import (
     PositionGaussianAccumulator,
@@ -84,3 +86,37 @@ def test_embedding_picks_the_seeded_channels_of_the_upsampled_concatenation(one_
         upsampled = [torch.nn.functional.interpolate(f, size=size) for f in levels]
         expected = torch.cat(upsampled, dim=1).index_select(1, model.feature_index)
         assert torch.equal(model.embed(images), expected)
+
+
+def test_out_of_fold_distance_is_the_distance_to_a_fit_without_that_image(one_thread):
+    """The rank-one downdate equals refitting on the other images, for the image itself and
+    for an altered copy of it (its synthetic anomaly); other images keep the full fit."""
+    torch.manual_seed(0)
+    extractor = FeatureExtractor("tf_efficientnet_lite0", [1, 2], weights="random")
+    images = torch.rand(6, 3, 64, 64)
+    altered = images[2:3].clone()
+    altered[..., 20:40, 20:40] = 1.0
+
+    def fit(training: torch.Tensor, out_of_fold: bool) -> PadimModel:
+        model = PadimModel(extractor, n_features=20, eps=0.01).eval()
+        features = model.accumulate(training)
+        model.fit(out_of_fold=features if out_of_fold else None)
+        return model
+
+    model, without = fit(images, True), fit(torch.cat([images[:2], images[3:]]), False)
+    with torch.no_grad():
+        queries = torch.cat([images[2:3], altered, images[4:5]])
+        scores, maps = model(queries, torch.tensor([2, 2, -1]))
+        refitted, refitted_maps = without(queries[:2])
+        in_fold, in_fold_maps = model(queries)
+    assert torch.allclose(maps[:2], refitted_maps, rtol=1e-3, atol=1e-3)
+    assert torch.allclose(scores[:2], refitted, rtol=1e-3)
+    assert torch.equal(maps[2], in_fold_maps[2])  # source -1: the full fit
+    assert scores[0] > 1.5 * in_fold[0]  # in fold, its own features lower its distances
+
+
+def test_out_of_fold_needs_three_training_images():
+    model = PadimModel(FeatureExtractor("tf_efficientnet_lite0", [1], weights="random"), 8)
+    features = model.accumulate(torch.rand(2, 3, 32, 32))
+    with pytest.raises(AdbenchError, match=r"model\.out_of_fold=false"):
+        model.fit(out_of_fold=features)

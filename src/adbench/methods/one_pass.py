@@ -7,7 +7,13 @@ from abc import abstractmethod
 import torch
 
 from adbench.methods.base import AnomalyModule
-from adbench.methods.distributed import dataset_length, without_padding, world_size
+from adbench.methods.distributed import (
+    dataset_length,
+    gather_in_path_order,
+    gather_objects,
+    without_padding,
+    world_size,
+)
 
 
 class OnePassModule(AnomalyModule):
@@ -15,12 +21,18 @@ class OnePassModule(AnomalyModule):
 
     Lightning validates before `on_train_epoch_end`, so the fit is finished at the start of
     validation (and at epoch end, for runs without validation).
+
+    Out of fold (`out_of_fold`, set by a method that supports it): every training normal is
+    fitted and validation scores each one, and its synthetic-anomaly copies, with the model
+    `forward(images, sources)` minus that image's own contribution; `sources` are the items'
+    positions in `training_items`.
     """
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self._collected = False
         self.collected_paths: list[str] = []  # this rank's training items, in collect order
+        self._training_items: dict[str, int] = {}  # path -> its position in the fit
         self.automatic_optimization = False  # no optimizer: steps return None (also under DDP)
 
     @abstractmethod
@@ -30,6 +42,21 @@ class OnePassModule(AnomalyModule):
     @abstractmethod
     def finish_fit(self) -> None:
         """Build the model from everything collected."""
+
+    def training_items(self, batches: list[torch.Tensor]) -> list[torch.Tensor]:
+        """All ranks' collected per-item tensors (rows of each batch of `collect`) in path
+        order; each path's position in it is kept for out-of-fold validation."""
+        items = gather_in_path_order(batches, self.collected_paths)
+        paths = sorted(path for part in gather_objects(self.collected_paths) for path in part)
+        self._training_items = {path: item for item, path in enumerate(paths)}
+        return items
+
+    def validation_forward(self, batch: dict) -> tuple[torch.Tensor, torch.Tensor]:
+        """Out of fold: a training image is scored by the model without its own contribution."""
+        if not self.out_of_fold or not self._training_items:
+            return super().validation_forward(batch)
+        items = [self._training_items.get(path, -1) for path in batch["path"]]
+        return self.model(batch["image"], torch.tensor(items, device=batch["image"].device))
 
     def configure_optimizers(self) -> None:
         return None

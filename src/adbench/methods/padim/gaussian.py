@@ -28,21 +28,27 @@ class PositionGaussianAccumulator:
         by_position = features.permute(2, 1, 0).contiguous()  # (P, D, B): one matmul each
         self.outer += torch.bmm(by_position, by_position.transpose(1, 2))
 
-    def solve(self, eps: float) -> tuple[torch.Tensor, torch.Tensor]:
-        """Means (P, D) and whitening matrices W (P, D, D) of covariance + eps * I.
-
-        W = L^-T for the Cholesky factor L, so |(x - mean) @ W| is the Mahalanobis distance:
-        one batched matrix product at test time (faster than triangular solves on a CPU, and
-        a plain MatMul in ONNX).
-        """
+    def moments(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """Means (P, D) and scatter matrices sum (x - mean)(x - mean)^T (P, D, D), float64."""
         if self.sum is None or self.count < 2:
             raise ValueError("PaDiM needs at least 2 training images to estimate covariances")
         mean = self.sum / self.count
-        covariance = (self.outer - self.count * mean.unsqueeze(2) * mean.unsqueeze(1)) / (
-            self.count - 1
-        )
-        covariance += eps * torch.eye(covariance.shape[-1], dtype=covariance.dtype)
-        return mean.float(), whitening_from_cholesky(torch.linalg.cholesky(covariance)).float()
+        return mean, self.outer - self.count * mean.unsqueeze(2) * mean.unsqueeze(1)
+
+    def solve(self, eps: float) -> tuple[torch.Tensor, torch.Tensor]:
+        """Means (P, D) and whitening matrices W (P, D, D) of covariance + eps * I."""
+        mean, scatter = self.moments()
+        return mean.float(), regularised_whitening(scatter / (self.count - 1), eps).float()
+
+
+def regularised_whitening(covariance: torch.Tensor, eps: float) -> torch.Tensor:
+    """W = L^-T (P, D, D) for the Cholesky factor L of covariance + eps * I (float64).
+
+    |(x - mean) @ W| is then the Mahalanobis distance: one batched matrix product at test time
+    (faster than triangular solves on a CPU, and a plain MatMul in ONNX).
+    """
+    regularised = covariance + eps * torch.eye(covariance.shape[-1], dtype=covariance.dtype)
+    return whitening_from_cholesky(torch.linalg.cholesky(regularised))
 
 
 def whitening_from_cholesky(cholesky: torch.Tensor) -> torch.Tensor:
@@ -53,10 +59,15 @@ def whitening_from_cholesky(cholesky: torch.Tensor) -> torch.Tensor:
     return inverse.transpose(1, 2).to(cholesky.dtype)
 
 
+def whiten(features: torch.Tensor, mean: torch.Tensor, whitening: torch.Tensor) -> torch.Tensor:
+    """(B, D, P) features -> (P, B, D) whitened offsets (x - mean) @ W of each position."""
+    centred = (features.permute(2, 0, 1) - mean.unsqueeze(1)).contiguous()  # (P, B, D)
+    return torch.bmm(centred, whitening)
+
+
 def mahalanobis(
     features: torch.Tensor, mean: torch.Tensor, whitening: torch.Tensor
 ) -> torch.Tensor:
     """Distances (B, P) of (B, D, P) features to per-position Gaussians (means (P, D),
     whitening matrices (P, D, D))."""
-    centred = (features.permute(2, 0, 1) - mean.unsqueeze(1)).contiguous()  # (P, B, D)
-    return torch.bmm(centred, whitening).square().sum(dim=2).sqrt().T
+    return whiten(features, mean, whitening).square().sum(dim=2).sqrt().T

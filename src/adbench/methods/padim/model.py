@@ -10,6 +10,7 @@ from torch import nn
 from adbench.backbones import FeatureExtractor
 from adbench.methods.buffers import resize_fitted_buffers
 from adbench.methods.padim.gaussian import PositionGaussianAccumulator, mahalanobis
+from adbench.methods.padim.leave_one_out import LeaveOneOutGaussians
 from adbench.postprocess import GaussianSmoothing
 
 FITTED = ("mean", "whitening")
@@ -38,6 +39,7 @@ class PadimModel(nn.Module):
         self.register_buffer("whitening", torch.empty(0, n_features, n_features))
         self.smoothing = GaussianSmoothing(smoothing_sigma)
         self.accumulator = PositionGaussianAccumulator()
+        self.leave_one_out: LeaveOneOutGaussians | None = None  # out-of-fold scoring; not saved
 
     def embed(self, images: torch.Tensor) -> torch.Tensor:
         """(B, D, h, w): the chosen channels of all levels, upsampled to the finest level.
@@ -60,19 +62,39 @@ class PadimModel(nn.Module):
         return torch.cat(chosen, dim=1)
 
     @torch.no_grad()
-    def accumulate(self, images: torch.Tensor) -> None:
-        self.accumulator.add(self.embed(images).flatten(2).cpu())
+    def accumulate(self, images: torch.Tensor) -> torch.Tensor:
+        """Add a batch to the statistics; returns its (B, D, P) features (on the CPU)."""
+        features = self.embed(images).flatten(2).cpu()
+        self.accumulator.add(features)
+        return features
 
-    def fit(self) -> None:
-        """Solve the accumulated statistics; the accumulator is emptied."""
+    def fit(self, out_of_fold: torch.Tensor | None = None) -> None:
+        """Solve the accumulated statistics; the accumulator is emptied. `out_of_fold`: the
+        (n, D, P) features of all n accumulated images, for scoring each without itself."""
+        device = self.feature_index.device
         mean, whitening = self.accumulator.solve(self.eps)
-        self.mean, self.whitening = mean.to(self.feature_index.device), whitening.to(self.mean)
+        self.mean, self.whitening = mean.to(device), whitening.to(device)
+        self.leave_one_out = None
+        if out_of_fold is not None:
+            if len(out_of_fold) != self.accumulator.count:
+                raise ValueError(f"{len(out_of_fold)} features for {self.accumulator.count} images")
+            moments = self.accumulator.moments()
+            self.leave_one_out = LeaveOneOutGaussians.fit(out_of_fold, *moments, self.eps)
+            self.leave_one_out = self.leave_one_out.to(device)
         self.accumulator = PositionGaussianAccumulator()
 
-    def forward(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def forward(
+        self, images: torch.Tensor, sources: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """`sources` (B,): each image's training item (-1: none), whose own contribution is
+        then left out of the Gaussians it is measured against (out-of-fold scoring)."""
         embeddings = self.embed(images)
         batch, _, height, width = embeddings.shape
         distances = mahalanobis(embeddings.flatten(2), self.mean, self.whitening)
+        if sources is not None and self.leave_one_out is not None and (sources >= 0).any():
+            own = sources >= 0
+            features = embeddings.flatten(2)[own]
+            distances[own] = self.leave_one_out.distances(features, sources[own])
         maps = distances.view(batch, 1, height, width)
         maps = F.interpolate(maps, size=images.shape[-2:], mode="bilinear", align_corners=False)
         maps = self.smoothing(maps)

@@ -13,7 +13,14 @@ from adbench.methods.padim.model import PadimModel
 
 
 class PadimModule(OnePassModule, FeatureMethodModule):
-    """`model=padim`: no gradient steps; the Gaussians are the whole of training."""
+    """`model=padim`: no gradient steps; the Gaussians are the whole of training.
+
+    With `out_of_fold` (default), every training normal is fitted and validation measures
+    each one (and its synthetic-anomaly copies) against the Gaussians refitted without it
+    (exact, by a rank-one downdate: see leave_one_out.py), so calibration loses no normal to a
+    hold-out split. The cost: every training image's features (n x positions x n_features
+    floats) are kept from the training pass until the fit ends.
+    """
 
     name = "padim"
 
@@ -24,10 +31,12 @@ class PadimModule(OnePassModule, FeatureMethodModule):
         n_features: int = 100,
         eps: float = 0.01,
         smoothing_sigma: float = 4.0,
+        out_of_fold: bool = True,
         **wiring: Any,
     ) -> None:
         super().__init__(backbone=backbone, layers=layers, **wiring)
         self.save_hyperparameters()
+        self.out_of_fold = out_of_fold and self.tiler is None  # tiles: sources not tracked
         self.model = PadimModel(
             self.feature_extractor(),
             n_features=n_features,
@@ -35,12 +44,20 @@ class PadimModule(OnePassModule, FeatureMethodModule):
             smoothing_sigma=smoothing_sigma,
             seed=self.seed,
         )
+        self._features: list[torch.Tensor] = []  # out of fold: each training batch's features
 
     def collect(self, images: torch.Tensor) -> None:
-        self.model.accumulate(images)
+        features = self.model.accumulate(images)
+        if self.out_of_fold:
+            self._features.append(features)
 
     def finish_fit(self) -> None:
         sums = self.model.accumulator  # DDP: every rank solves the Gaussians of all ranks' sums
         sums.count = int(all_reduce_sum(torch.tensor(sums.count)))
         sums.sum, sums.outer = all_reduce_sum(sums.sum), all_reduce_sum(sums.outer)
-        self.model.fit()
+        features = torch.cat(self.training_items(self._features)) if self.out_of_fold else None
+        self._features = []
+        self.model.fit(out_of_fold=features)
+
+    def on_fit_end(self) -> None:
+        self.model.leave_one_out = None  # only validation scores out of fold

@@ -6,12 +6,7 @@ from typing import Any
 
 import torch
 
-from adbench.methods.distributed import (
-    broadcast_tensor,
-    gather_in_path_order,
-    gather_objects,
-    rank,
-)
+from adbench.methods.distributed import broadcast_tensor, rank
 from adbench.methods.feature_method import FeatureMethodModule
 from adbench.methods.one_pass import OnePassModule
 from adbench.methods.patchcore.model import PatchcoreModel
@@ -52,26 +47,15 @@ class PatchcoreModule(OnePassModule, FeatureMethodModule):
             seed=self.seed,
         )
         self._embeddings: list[torch.Tensor] = []
-        self._training_items: dict[str, int] = {}  # path -> its position in the fit
 
     def collect(self, images: torch.Tensor) -> None:
         self._embeddings.append(self.model.embed(images).cpu())
 
     def finish_fit(self) -> None:
         # all ranks' embeddings in path order: the same bank on one device or many (DDP)
-        embeddings = gather_in_path_order(self._embeddings, self.collected_paths)
-        paths = sorted(path for part in gather_objects(self.collected_paths) for path in part)
-        self._training_items = {path: item for item, path in enumerate(paths)}
+        embeddings = self.training_items(self._embeddings)
         self._embeddings = []
         if rank() == 0:
             self.model.fit(embeddings)
         self.model.memory_bank = broadcast_tensor(self.model.memory_bank)
         self.model.bank_sources = broadcast_tensor(self.model.bank_sources)
-
-    def validation_forward(self, batch: dict) -> tuple[torch.Tensor, torch.Tensor]:
-        """Out of fold: a training image is scored against the bank without its own patches."""
-        if not self.out_of_fold or not self._training_items:
-            return super().validation_forward(batch)
-        items = [self._training_items.get(path, -1) for path in batch["path"]]
-        sources = torch.tensor(items, device=batch["image"].device)
-        return self.model(batch["image"], sources)

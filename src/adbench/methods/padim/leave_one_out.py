@@ -1,0 +1,65 @@
+"""PaDiM out of fold: each training image's distance to the Gaussians fitted without it.
+
+Removing training image s (features x_s, n images in all, d = x_s - mean) from a position's
+fit moves the mean to mean - d / (n - 1) and the covariance to
+
+    C_-s = B - k d d^T,   B = scatter / (n - 2) + eps * I,   k = n / ((n - 1) (n - 2)),
+
+a rank-one downdate of one shared matrix B. Sherman-Morrison then gives the Mahalanobis
+distance of any feature y to that leave-one-out Gaussian from B's whitening W alone: with
+u = (y - mean + d / (n - 1)) @ W and v = d @ W,
+
+    dist^2 = |u|^2 + k (u . v)^2 / (1 - k |v|^2).
+
+So one extra Cholesky per position plus v for every training image (n x P x D floats) score
+each training normal, and its synthetic-anomaly copies, exactly as a fit without it would.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from adbench.errors import AdbenchError
+from adbench.methods.padim.gaussian import regularised_whitening, whiten
+
+
+@dataclass
+class LeaveOneOutGaussians:
+    """The shared whitening of B and each training image's whitened offset v."""
+
+    count: int
+    mean: torch.Tensor  # (P, D) mean of all training images
+    whitening: torch.Tensor  # (P, D, D) whitening of B
+    offsets: torch.Tensor  # (n, P, D) v of each training image, in training-item order
+
+    @classmethod
+    def fit(
+        cls, features: torch.Tensor, mean: torch.Tensor, scatter: torch.Tensor, eps: float
+    ) -> LeaveOneOutGaussians:
+        """From the n training images' (n, D, P) features and their moments (float64)."""
+        count = len(features)
+        if count < 3:
+            raise AdbenchError(
+                f"PaDiM out of fold needs at least 3 training images, got {count}: add "
+                "images or set model.out_of_fold=false"
+            )
+        whitening = regularised_whitening(scatter / (count - 2), eps)
+        offsets = whiten(features.double(), mean, whitening).transpose(0, 1)  # (n, P, D)
+        return cls(count, mean.float(), whitening.float(), offsets.float().contiguous())
+
+    def to(self, device: torch.device) -> LeaveOneOutGaussians:
+        move = {name: getattr(self, name).to(device) for name in ("mean", "whitening", "offsets")}
+        return LeaveOneOutGaussians(self.count, **move)
+
+    def distances(self, features: torch.Tensor, sources: torch.Tensor) -> torch.Tensor:
+        """Distances (B, P) of (B, D, P) features, each to the fit without its `sources` image
+        (a training-item index; every source must be one)."""
+        n = self.count
+        k = n / ((n - 1) * (n - 2))
+        v = self.offsets[sources].transpose(0, 1).double()  # (P, B, D)
+        u = whiten(features, self.mean, self.whitening).double() + v / (n - 1)
+        along = (u * v).sum(dim=2)
+        squared = u.square().sum(dim=2) + k * along.square() / (1 - k * v.square().sum(dim=2))
+        return squared.sqrt().T.float()

@@ -1,0 +1,31 @@
+"""PatchCore and PaDiM fit on every training normal and validation scores each one out of fold
+(the module hands the model each validation image's training item)."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from hydra.utils import instantiate
+
+from adbench.run import build
+
+
+@pytest.mark.parametrize("model", ["patchcore", "padim"])
+def test_validation_scores_every_training_normal_without_its_own_contribution(
+    model, compose_config, mvtec_tree
+):
+    cfg = compose_config(
+        f"model={model}", "dataset=mvtec", f"dataset.root={mvtec_tree}", "dataset.category=cat",
+        "dataset.image_size=64", "dataset.val_synthetic_copies=1",
+    )  # fmt: skip
+    module, datamodule = build(cfg)
+    instantiate(cfg.trainer, logger=False).fit(module, datamodule=datamodule)
+    validated = module.val_results.stacked()
+    assert len(validated["scores"]) == 20  # all 10 training normals and a copy of each
+    images = torch.cat([batch["image"] for batch in datamodule.val_dataloader()])
+    with torch.no_grad():
+        in_fold, _ = module(images)  # the fitted model as test sees it
+    normal = validated["labels"] == 0
+    trained = sorted(str(sample.image) for sample in datamodule.train_samples)
+    assert sorted(set(module.val_results.paths)) == trained
+    assert validated["scores"][normal].mean() > 1.2 * in_fold[normal].mean()
