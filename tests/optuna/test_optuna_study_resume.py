@@ -5,14 +5,10 @@ from __future__ import annotations
 import signal
 import time
 
-import pytest
 from optuna.trial import TrialState
 from toy_runs import job_log, run_toy, start_toy, trials
 
 
-# Run apart (make test-slow): inside the whole suite on a fresh clone its worker twice did not
-# exit within 60 s of Ctrl-C (alone it passes in ~5 s); under investigation, see the session note.
-@pytest.mark.slow
 def test_interrupted_study_resumes_to_the_full_count_in_the_same_file(tmp_path):
     storage = f"sqlite:///{tmp_path / 'study.db'}"
     wait_file = tmp_path / "waiting"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -38,10 +39,18 @@ def run_toy(
 
 
 def start_toy(tmp_path: Path, storage: str, *overrides: str) -> subprocess.Popen:
+    """The toy in the background; Ctrl-C (SIGINT) reaches it as in a terminal, even when the
+    tests themselves run with SIGINT ignored (a background job of a script, as in CI), which
+    a child would otherwise inherit (Python then raises no KeyboardInterrupt)."""
     return subprocess.Popen(
         toy_command(tmp_path, storage, *overrides), env=toy_env(tmp_path), cwd=tmp_path,
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        preexec_fn=_interruptible,
     )  # fmt: skip
+
+
+def _interruptible() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def trials(storage: str, study_name: str = "toy") -> list[FrozenTrial]:
