@@ -83,3 +83,36 @@ def test_anomalib_results_are_kept_and_reused_on_resume(tmp_path, monkeypatch):
     again = real.run_peers(args, ["padim"])
     assert calls == [("padim", "moon")]
     assert again == first == {"padim": {"moon": {"image_auroc": 0.6}}}
+    args.image_size = 96  # another job: its record does not count
+    assert real.run_peers(args, ["padim"]) == {"padim": {"moon": {"image_auroc": 0.7}}}
+    assert calls == [("padim", "moon")] * 2
+
+
+def test_resume_reuses_a_setting_only_if_its_command_and_model_config_are_the_same(
+    tmp_path, monkeypatch
+):
+    from adbench.bench import real
+
+    runs = []
+
+    def fake_multirun(command, stdout, **kwargs):
+        runs.append(command)
+        out = tmp_path / "padim" / "moon"
+        out.mkdir(parents=True, exist_ok=True)
+        summary = {"dataset": "realphotos/moon", "metrics": {"image_auroc": len(runs) / 10}}
+        (out / "metrics.json").write_text(json.dumps(summary))
+
+    monkeypatch.setattr(real.subprocess, "run", fake_multirun)
+
+    def bench(*overrides: str) -> dict:
+        return real.run_setting(
+            ["model=padim", *overrides], ["moon"], "synthetic", 64, tmp_path / "padim", True
+        )
+
+    assert bench()["moon"]["image_auroc"] == 0.1
+    assert bench()["moon"]["image_auroc"] == 0.1 and len(runs) == 1  # reused
+    assert bench("model.eps=1.0")["moon"]["image_auroc"] == 0.2  # another setting: rerun
+    setting = json.loads((tmp_path / "padim" / "setting.json").read_text())
+    setting["model"]["n_features"] = 7  # as if the default had changed since
+    (tmp_path / "padim" / "setting.json").write_text(json.dumps(setting))
+    assert bench("model.eps=1.0")["moon"]["image_auroc"] == 0.3

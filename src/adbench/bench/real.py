@@ -18,9 +18,10 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from hydra.utils import instantiate
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
 from adbench.bench.agreement import validation_agreement
 from adbench.bench.jobs import compose_config
@@ -41,7 +42,7 @@ def run_setting(
 ) -> dict[str, dict]:
     """One adbench multirun of a setting over the categories; category -> its results
     (metrics, val_image_auroc, wall seconds) or {"error": line}. With `resume`, a setting whose
-    every category already has results in out_dir is not run again."""
+    every category already has results in out_dir from the same setting is not run again."""
     preset = any(o.startswith("preset=") for o in overrides)  # a preset keeps its own size
     sized = [] if preset else [f"dataset.image_size={image_size}"]
     command = [
@@ -50,9 +51,14 @@ def run_setting(
         *sized, *overrides, "logger=none", "output.heatmaps=false", "output.roc_curve=false",
         f"hydra.sweep.dir={out_dir}",
     ]  # fmt: skip
-    if resume and all("error" not in _job_result(out_dir, c) for c in categories):
+    # what --resume compares: the command and the model config it composes (defaults change)
+    model = compose_config(["dataset=realphotos", *sized, *overrides]).model
+    setting = {"command": command[1:], "model": OmegaConf.to_container(model, resolve=True)}
+    same = _read_json(out_dir / "setting.json") == setting
+    if resume and same and all("error" not in _job_result(out_dir, c) for c in categories):
         return {category: _job_result(out_dir, category) for category in categories}
     out_dir.mkdir(parents=True, exist_ok=True)
+    write_json_atomic(out_dir / "setting.json", setting)
     with open(out_dir / "bench.log", "w") as log:
         subprocess.run(command, stdout=log, stderr=subprocess.STDOUT, check=False)
     return {category: _job_result(out_dir, category) for category in categories}
@@ -191,7 +197,7 @@ def main(argv: list[str] | None = None) -> None:
 def run_peers(args: argparse.Namespace, methods: list[str]) -> dict:
     """anomalib on the same category trees, backbone, levels and image size as adbench's bench
     setting of each method; {} when switched off (--anomalib-venv none). Each job's result is
-    kept in WORK_DIR/anomalib/ and, with --resume, reused."""
+    kept in WORK_DIR/anomalib/ with its settings and, with --resume, reused if they match."""
     if args.anomalib_venv == "none" or not methods:
         return {}
     python = anomalib_python(args.anomalib_venv)
@@ -200,20 +206,31 @@ def run_peers(args: argparse.Namespace, methods: list[str]) -> dict:
         cfg = compose_config(
             ["dataset=realphotos", *METHODS[method], f"dataset.image_size={args.image_size}"]
         )
+        job = {"image_size": args.image_size, "layers": list(cfg.model.layers),
+               "seed": cfg.seed, "max_epochs": cfg.model.get("epochs")}  # fmt: skip
         peers[method] = {}
         for category in args.categories:
             record = Path(args.work_dir) / "anomalib" / method / f"{category}.json"
-            if args.resume and record.is_file():
-                peers[method][category] = json.loads(record.read_text())
+            kept = _read_json(record) if args.resume else None
+            if kept and kept.get("job") == job:
+                peers[method][category] = kept["result"]
                 continue
             result = run_anomalib(
-                python, generated_root(cfg, category), category, method, args.image_size,
-                list(cfg.model.layers), seed=cfg.seed, max_epochs=cfg.model.get("epochs"),
+                python, generated_root(cfg, category), category, method, job["image_size"],
+                job["layers"], seed=job["seed"], max_epochs=job["max_epochs"],
             )  # fmt: skip
             if "error" not in result:
-                write_json_atomic(record, result)
+                write_json_atomic(record, {"job": job, "result": result})
             peers[method][category] = result
     return peers
+
+
+def _read_json(path: Path) -> Any:
+    """A bench record, or None if it is missing or unreadable (then it is rerun)."""
+    try:
+        return json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError):
+        return None
 
 
 def generated_root(cfg: DictConfig, category: str) -> Path:
