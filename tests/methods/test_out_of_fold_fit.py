@@ -29,3 +29,10 @@ def test_validation_scores_every_training_normal_without_its_own_contribution(
     trained = sorted(str(sample.image) for sample in datamodule.train_samples)
     assert sorted(set(module.val_results.paths)) == trained
     assert validated["scores"][normal].mean() > 1.2 * in_fold[normal].mean()
+
+
+@pytest.mark.parametrize("model", ["patchcore", "padim"])
+def test_tiling_falls_back_to_a_held_out_share_of_the_normals(model, compose_config):
+    tiled = instantiate(compose_config(f"model={model}", "tiling=grid").model, _convert_="all")
+    plain = instantiate(compose_config(f"model={model}").model, _convert_="all")
+    assert plain.out_of_fold and not tiled.out_of_fold

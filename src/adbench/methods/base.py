@@ -33,7 +33,7 @@ class AnomalyModule(L.LightningModule):
     name = "anomaly"
     model: nn.Module
     supports_tiling = True  # False for methods whose training needs more than images
-    out_of_fold = False  # True: validation scores training normals out of fold (see PatchCore)
+    out_of_fold = False  # True: validation scores training normals out of fold (one_pass.py)
 
     def __init__(
         self, image_size: Any = 224, normal_quantile: float = 0.99, tiling: dict | None = None

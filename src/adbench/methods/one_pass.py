@@ -28,6 +28,8 @@ class OnePassModule(AnomalyModule):
     positions in `training_items`.
     """
 
+    requests_out_of_fold = False  # a method that supports it sets its model.out_of_fold here
+
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self._collected = False
@@ -42,6 +44,11 @@ class OnePassModule(AnomalyModule):
     @abstractmethod
     def finish_fit(self) -> None:
         """Build the model from everything collected."""
+
+    @property
+    def out_of_fold(self) -> bool:
+        """Requested, and not tiled (a tile's training image is not tracked)."""
+        return self.requests_out_of_fold and self.tiler is None
 
     def training_items(self, batches: list[torch.Tensor]) -> list[torch.Tensor]:
         """All ranks' collected per-item tensors (rows of each batch of `collect`) in path

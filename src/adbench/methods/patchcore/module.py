@@ -36,7 +36,7 @@ class PatchcoreModule(OnePassModule, FeatureMethodModule):
     ) -> None:
         super().__init__(backbone=backbone, layers=layers, **wiring)
         self.save_hyperparameters()
-        self.out_of_fold = out_of_fold and self.tiler is None  # tiles: sources not tracked
+        self.requests_out_of_fold = out_of_fold
         self.model = PatchcoreModel(
             self.feature_extractor(),
             coreset_sampling_ratio=coreset_sampling_ratio,
