@@ -11,6 +11,7 @@ from run_checks import read_csv
 from adbench.checkpoints import load_module
 from adbench.errors import AdbenchError
 from adbench.run import run
+from adbench.synthesis import VALIDATION_KINDS
 
 MODELS = {
     "patchcore": ["model.coreset_sampling_ratio=0.5"],
@@ -102,6 +103,7 @@ def test_one_pass_methods_calibrate_on_every_normal_out_of_fold(trained_run):
     _, out, _ = trained_run
     split = json.loads((out / "metrics.json").read_text())["validation_split"]
     assert len(split["images"]) == 10  # all 10 training normals
+    assert split["kinds"] == list(VALIDATION_KINDS)
 
 
 def test_without_out_of_fold_a_share_of_the_normals_is_held_out(compose_config, mvtec_tree):

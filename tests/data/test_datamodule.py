@@ -9,6 +9,7 @@ from image_files import write_image
 
 from adbench.data import FolderDataModule, MVTecDataModule
 from adbench.errors import AdbenchError
+from adbench.synthesis import VALIDATION_KINDS, add_validation_anomaly
 
 
 def make(root, **kwargs) -> MVTecDataModule:
@@ -84,6 +85,37 @@ def test_synthetic_validation_anomalies_have_masks_and_repeat(mvtec_tree):
     assert (anomalous.flatten(1).sum(1) > 0).all()
     for a, b in zip(first, second, strict=True):
         assert torch.equal(a["image"], b["image"])
+
+
+def test_validation_kinds_restrict_the_synthetic_anomalies(compose_config, mvtec_tree, monkeypatch):
+    from hydra.utils import instantiate
+
+    import adbench.data.dataset as dataset_module
+
+    drawn = []
+
+    def recording(image, rng, kinds):
+        drawn.append(kinds)
+        return add_validation_anomaly(image, rng, kinds)
+
+    monkeypatch.setattr(dataset_module, "add_validation_anomaly", recording)
+    overrides = ["dataset=mvtec", f"dataset.root={mvtec_tree}", "dataset.category=cat"]
+    cfg = compose_config(*overrides, "dataset.validation_kinds=[hole,scratch]")
+    module = instantiate(cfg.dataset, _convert_="all")
+    module.setup()
+    batches = list(module.val_dataloader())
+    assert drawn and set(drawn) == {("hole", "scratch")}
+    assert all((b["mask"][b["label"] == 1].flatten(1).sum(1) > 0).all() for b in batches)
+    drawn.clear()
+    list(make(mvtec_tree).val_dataloader())
+    assert set(drawn) == {tuple(VALIDATION_KINDS)}  # null (the default): every kind
+
+
+@pytest.mark.parametrize(("kinds", "problem"), [(["holes"], "unknown kind 'holes'"), ([], "empty")])
+def test_bad_validation_kinds_name_the_key_and_the_choices(mvtec_tree, kinds, problem):
+    message = rf"dataset.validation_kinds=.*{problem}; choose from cut_paste"
+    with pytest.raises(AdbenchError, match=message):
+        make(mvtec_tree, validation_kinds=kinds)
 
 
 def test_mask_of_the_wrong_size_names_both_files(mvtec_tree):

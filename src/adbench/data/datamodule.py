@@ -19,6 +19,7 @@ from adbench.data.samples import Sample, list_images
 from adbench.data.splits import VALIDATION_MODES, hold_out_normals, split_test
 from adbench.data.synthetic import ensure_category
 from adbench.errors import AdbenchError
+from adbench.synthesis import VALIDATION_KINDS
 
 
 class AnomalyDataModule(L.LightningDataModule, ABC):
@@ -37,6 +38,7 @@ class AnomalyDataModule(L.LightningDataModule, ABC):
         validation: str = "synthetic",
         val_split: float = 0.2,
         val_synthetic_copies: int = 1,
+        validation_kinds: Sequence[str] | None = None,
         out_of_fold: bool = False,
         seed: int = 0,
         augmentations: Sequence = (),
@@ -51,6 +53,7 @@ class AnomalyDataModule(L.LightningDataModule, ABC):
             raise AdbenchError(f"dataset.val_split={val_split} must lie in (0, 1)")
         if val_synthetic_copies < 1:
             raise AdbenchError(f"dataset.val_synthetic_copies={val_synthetic_copies} must be >= 1")
+        self.validation_kinds = _checked_validation_kinds(validation_kinds)
         self.image_size = image_size
         self.batch_size = batch_size
         self.eval_batch_size = eval_batch_size or batch_size
@@ -86,9 +89,13 @@ class AnomalyDataModule(L.LightningDataModule, ABC):
         self.test_samples = test
 
     def validation_summary(self) -> dict:
-        """For metrics.json: the validation mode and the real images it used (each once)."""
+        """For metrics.json: the validation mode, the real images it used (each once) and, for
+        synthetic validation, the anomaly kinds drawn."""
         images = dict.fromkeys(str(s.image) for s in self.val_samples)
-        return {"mode": self.validation, "images": list(images)}
+        summary = {"mode": self.validation, "images": list(images)}
+        if self.validation == "synthetic":
+            summary["kinds"] = list(self.validation_kinds)
+        return summary
 
     def make_dataset(self, samples: list[Sample], **kwargs) -> AnomalyDataset:
         """The torch Dataset over samples (kwargs go to AnomalyDataset); layouts that compose
@@ -108,7 +115,9 @@ class AnomalyDataModule(L.LightningDataModule, ABC):
         return self._loader(dataset, self.batch_size, sampler=sampler)
 
     def val_dataloader(self) -> DataLoader:
-        dataset = self.make_dataset(self.val_samples, seed=self.seed)
+        dataset = self.make_dataset(
+            self.val_samples, seed=self.seed, validation_kinds=self.validation_kinds
+        )
         return self._loader(dataset, self.eval_batch_size)
 
     def test_dataloader(self) -> DataLoader:
@@ -129,6 +138,20 @@ class AnomalyDataModule(L.LightningDataModule, ABC):
             num_workers=self.num_workers,
             persistent_workers=self.num_workers > 0,
         )
+
+
+def _checked_validation_kinds(kinds: Sequence[str] | None) -> tuple[str, ...]:
+    """The validation anomaly kinds to draw from (None: all of them), names checked."""
+    if kinds is None:
+        return tuple(VALIDATION_KINDS)
+    unknown = [kind for kind in kinds if kind not in VALIDATION_KINDS]
+    if unknown or not kinds:
+        raise AdbenchError(
+            f"dataset.validation_kinds={list(kinds)}: "
+            + (f"unknown kind {unknown[0]!r}" if unknown else "empty")
+            + f"; choose from {', '.join(VALIDATION_KINDS)} (null: all)"
+        )
+    return tuple(kinds)
 
 
 class EpochSampler(Sampler[tuple[int, int]]):

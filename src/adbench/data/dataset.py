@@ -12,7 +12,7 @@ from torch.utils.data import Dataset
 from adbench.data.images import read_image, read_mask
 from adbench.data.samples import Sample
 from adbench.data.splits import SYNTHETIC
-from adbench.synthesis import add_validation_anomaly
+from adbench.synthesis import VALIDATION_KINDS, add_validation_anomaly
 
 # (uint8 HxWx3 image, generator) -> (float32 HxWx3 image in [0, 1], bool HxW anomaly mask)
 Synthesizer = Callable[[np.ndarray, np.random.Generator], tuple[np.ndarray, np.ndarray]]
@@ -27,9 +27,9 @@ def resize_transform(image_size: int | Sequence[int]) -> A.Resize:
 class AnomalyDataset(Dataset):
     """Items are dicts: image (3,H,W) float in [0,1], mask (1,H,W), has_mask, label, path, ...
 
-    Samples whose defect_type is "synthetic" get a validation anomaly (adbench.synthesis) drawn
-    from a generator seeded by (seed, index), so a validation set is the same in every epoch and
-    every run.
+    Samples whose defect_type is "synthetic" get a validation anomaly (adbench.synthesis) of one
+    of `validation_kinds`, drawn from a generator seeded by (seed, index), so a validation set
+    is the same in every epoch and every run.
     With a `synthesizer` (training-time anomaly synthesis, e.g. DRAEM's), items also carry
     `augmented_image` and `anomaly_mask`, drawn from a generator seeded by (seed, epoch, index);
     the index may be an (epoch, index) pair, as EpochSampler yields.
@@ -42,11 +42,13 @@ class AnomalyDataset(Dataset):
         augmentations: Sequence[A.BasicTransform] = (),
         seed: int = 0,
         synthesizer: Synthesizer | None = None,
+        validation_kinds: Sequence[str] = tuple(VALIDATION_KINDS),
     ) -> None:
         self.samples = list(samples)
         self.transform = A.Compose([*augmentations, resize_transform(image_size)])
         self.seed = seed
         self.synthesizer = synthesizer
+        self.validation_kinds = tuple(validation_kinds)
 
     def __len__(self) -> int:
         return len(self.samples)
@@ -63,7 +65,7 @@ class AnomalyDataset(Dataset):
         height, width = image.shape[:2]
         if sample.defect_type == SYNTHETIC:
             rng = np.random.default_rng([self.seed, index])
-            image, mask = add_validation_anomaly(image, rng)
+            image, mask = add_validation_anomaly(image, rng, self.validation_kinds)
         elif sample.mask is not None:
             mask = read_mask(sample.mask)
         else:  # normals have an all-zero mask; anomalies without one have none (has_mask)
