@@ -115,6 +115,7 @@ def build(cfg: DictConfig) -> tuple[L.LightningModule, L.LightningDataModule]:
     every normal, validation normals included."""
     module = instantiate(cfg.model, _convert_="all")
     datamodule = instantiate(cfg.dataset, out_of_fold=module.out_of_fold, _convert_="all")
+    module.input_format = datamodule.input_format()
     return module, datamodule
 
 
@@ -123,7 +124,11 @@ def predict(cfg: DictConfig, out_dir: Path) -> None:
         raise AdbenchError("predict.input is not set: pass predict.input=DIR (a folder of images)")
     module = load_module(cfg.ckpt_path, cfg.model._target_)
     datamodule = PredictDataModule(
-        cfg.predict.input, module.image_size, cfg.predict.batch_size, cfg.dataset.num_workers
+        cfg.predict.input,
+        module.image_size,
+        cfg.predict.batch_size,
+        cfg.dataset.num_workers,
+        module.input_format,
     )
     batches = _trainer(cfg, logger=False).predict(module, datamodule=datamodule)
     paths = [path for batch in batches for path in batch["path"]]

@@ -17,6 +17,7 @@ from hydra.utils import instantiate
 from image_files import textured, write_image
 from PIL import Image
 
+from adbench.errors import AdbenchError
 from adbench.run import run
 
 SWEEP = Path(__file__).parents[2] / "sweeps" / "crn.yml"
@@ -114,6 +115,35 @@ def test_roadimages_run_skips_pixel_metrics_and_resumes(compose_config, tmp_path
     )
     run(cfg)
     assert torch.load(out / "model.ckpt", weights_only=True)["global_step"] == 8
+
+
+def test_roadimages_predict_reads_pairs_as_training_did(compose_config, tmp_path):
+    root = make_roadimages(tmp_path / "road")
+    run(compose_config(*TINY, "dataset=roadimages", f"dataset.root={root}"))
+    out = tmp_path / "run"
+    with open(out / "scores.csv") as file:
+        tested = {row["file"]: float(row["raw_score"]) for row in csv.DictReader(file)}
+
+    def predict(folder: Path, name: str) -> list[dict]:
+        run(
+            compose_config(
+                "task=predict",
+                "model=crn",
+                f"ckpt_path={out / 'model.ckpt'}",
+                f"predict.input={folder}",
+                f"output_dir={tmp_path / name}",
+            )
+        )
+        with open(tmp_path / name / "anomaly_scores.csv") as file:
+            return list(csv.DictReader(file))
+
+    rows = predict(root / "bad_ones", "predicted")  # a folder in the training layout
+    assert len(rows) == 3
+    for row in rows:  # [height, intensity, intensity], as the test pass read them
+        assert float(row["raw_score"]) == pytest.approx(tested[row["file"]], rel=1e-5)
+    message = r"trained on RoadImages .*needs height_files/ and intensity_files/"
+    with pytest.raises(AdbenchError, match=message):
+        predict(root / "bad_ones" / "intensity_files", "plain")
 
 
 def test_panorama_predict_outputs_match_input_sizes(compose_config, tmp_path):

@@ -5,9 +5,9 @@ from adbench.data.datamodule import (
     AnomalyDataModule,
     FolderDataModule,
     MVTecDataModule,
-    PredictDataModule,
     SyntheticDataModule,
 )
+from adbench.data.predict import PredictDataModule
 from adbench.data.realphotos import RealPhotosDataModule
 from adbench.data.road import PanoramaDataModule, RoadImagesDataModule
 

@@ -15,7 +15,7 @@ from adbench.data.dataset import AnomalyDataset, Synthesizer
 from adbench.data.folder import scan_folder
 from adbench.data.images import check_samples
 from adbench.data.mvtec import scan_mvtec
-from adbench.data.samples import Sample, list_images
+from adbench.data.samples import Sample
 from adbench.data.splits import VALIDATION_MODES, hold_out_normals, split_test
 from adbench.data.synthetic import ensure_category
 from adbench.errors import AdbenchError
@@ -96,6 +96,12 @@ class AnomalyDataModule(L.LightningDataModule, ABC):
         if self.validation == "synthetic":
             summary["kinds"] = list(self.validation_kinds)
         return summary
+
+    def input_format(self) -> dict | None:
+        """How this dataset reads an image, kept in the checkpoint for task=predict
+        (adbench.data.predict); None: one image file each. Layouts that compose one image from
+        several files override this."""
+        return None
 
     def make_dataset(self, samples: list[Sample], **kwargs) -> AnomalyDataset:
         """The torch Dataset over samples (kwargs go to AnomalyDataset); layouts that compose
@@ -264,22 +270,3 @@ class FolderDataModule(AnomalyDataModule):
 
     def scan(self) -> tuple[list[Sample], list[Sample]]:
         return scan_folder(**self.dirs, normal_test_split=self.normal_test_split, seed=self.seed)
-
-
-class PredictDataModule(L.LightningDataModule):
-    """A folder of new, unlabelled images for `task=predict`."""
-
-    def __init__(self, input_dir: str, image_size, batch_size: int = 16, num_workers: int = 0):
-        super().__init__()
-        path = Path(input_dir).expanduser()
-        if not path.is_dir():
-            raise AdbenchError(f"predict.input={input_dir}: no such directory")
-        self.samples = [Sample(p, 0) for p in list_images(path)]
-        if not self.samples:
-            raise AdbenchError(f"predict.input={input_dir} holds no images (.png, .jpg, ...)")
-        check_samples(self.samples)
-        self.image_size, self.batch_size, self.num_workers = image_size, batch_size, num_workers
-
-    def predict_dataloader(self) -> DataLoader:
-        dataset = AnomalyDataset(self.samples, self.image_size)
-        return DataLoader(dataset, batch_size=self.batch_size, num_workers=self.num_workers)

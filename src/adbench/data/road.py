@@ -13,9 +13,18 @@ from pathlib import Path
 from adbench.data.datamodule import AnomalyDataModule
 from adbench.data.dataset import AnomalyDataset
 from adbench.data.panorama import scan_panorama
-from adbench.data.roadimages import RoadImagesDataset, check_height_scaling, scan_roadimages
+from adbench.data.roadimages import (
+    HEIGHT,
+    INTENSITY,
+    RoadImagesDataset,
+    check_height_scaling,
+    scan_pairs,
+    scan_roadimages,
+)
 from adbench.data.samples import Sample
 from adbench.errors import AdbenchError
+
+ROADIMAGES = "roadimages"  # input_format layout: [height, intensity, intensity] from file pairs
 
 
 def split_good(
@@ -49,6 +58,9 @@ class RoadImagesDataModule(AnomalyDataModule):
         good, bad, self.heights = scan_roadimages(self.root)
         return split_good(good, bad, self.train_split, self.seed)
 
+    def input_format(self) -> dict:
+        return {"layout": ROADIMAGES, "height_scaling": self.height_scaling}
+
     def make_dataset(self, samples: list[Sample], **kwargs) -> AnomalyDataset:
         return RoadImagesDataset(
             samples, self.image_size, self.heights, self.height_scaling, **kwargs
@@ -69,3 +81,20 @@ class PanoramaDataModule(AnomalyDataModule):
 
 def _key(sample: Sample) -> str:
     return str(sample.image)
+
+
+def roadimages_predict_dataset(
+    directory: Path, image_size, height_scaling: str, key: str = "predict.input"
+) -> RoadImagesDataset:
+    """New road patches to score, read as in training: directory/{height_files,intensity_files}
+    with files paired by name."""
+    missing = [name for name in (HEIGHT, INTENSITY) if not (directory / name).is_dir()]
+    if missing:
+        raise AdbenchError(
+            f"{key}={directory}: the model was trained on RoadImages ([height, intensity, "
+            f"intensity]), so the folder needs {HEIGHT}/ and {INTENSITY}/ with files paired by "
+            f"name (missing: {', '.join(missing)})"
+        )
+    pairs = scan_pairs(directory)
+    samples = [Sample(intensity, 0) for intensity, _ in pairs]
+    return RoadImagesDataset(samples, image_size, dict(pairs), height_scaling)

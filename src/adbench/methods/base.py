@@ -52,6 +52,9 @@ class AnomalyModule(L.LightningModule):
         self.val_metrics: dict[str, float] = {}
         self.test_metrics: dict[str, float] = {}
         self.test_notes: list[str] = []
+        # how the training images were read (adbench.data.predict): set by the run, kept in the
+        # checkpoint so that task=predict reads new images the same way; None: image files
+        self.input_format: dict | None = None
 
     def forward(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Images (B,3,H,W) in [0, 1] -> raw image scores (B,) and maps (B,1,H,W)."""
@@ -125,4 +128,11 @@ class AnomalyModule(L.LightningModule):
         """Method-specific files for task=predict (e.g. CRN's reconstructions); none here."""
 
     def on_save_checkpoint(self, checkpoint: dict) -> None:
-        checkpoint["adbench"] = {"model": self.name, "class": type(self).__qualname__}
+        checkpoint["adbench"] = {
+            "model": self.name,
+            "class": type(self).__qualname__,
+            "input_format": self.input_format,
+        }
+
+    def on_load_checkpoint(self, checkpoint: dict) -> None:
+        self.input_format = checkpoint.get("adbench", {}).get("input_format")

@@ -252,6 +252,7 @@ class CrnModule(AnomalyModule):
         }
 
     def on_load_checkpoint(self, checkpoint: dict) -> None:
+        super().on_load_checkpoint(checkpoint)
         states = checkpoint.get("crn_rng")
         if states:
             self.pairing_rng.set_state(states["pairing"])
