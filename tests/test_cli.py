@@ -48,3 +48,19 @@ def test_unknown_task(tmp_path):
 )
 def test_predict_inputs(tmp_path, args, fragment):
     assert_one_line_error(run_cli(*args, cwd=tmp_path), fragment)
+
+
+def test_ckpt_path_with_task_train_is_refused(tmp_path):
+    result = run_cli(f"ckpt_path={tmp_path}/model.ckpt", cwd=tmp_path)
+    assert_one_line_error(result, "ckpt_path=", "resume=PATH")
+
+
+def test_output_dir_holds_hydra_files_too(tmp_path):
+    run_cli("task=dance", cwd=tmp_path)  # Hydra writes its files before the run starts
+    assert (tmp_path / "out" / ".hydra" / "config.yaml").is_file()
+    assert (tmp_path / "out" / "__main__.log").is_file()
+    assert not (tmp_path / "outputs").exists()
+
+
+def test_output_dir_in_a_multirun_is_refused(tmp_path):
+    assert_one_line_error(run_cli("-m", "seed=0,1", cwd=tmp_path), "hydra.sweep.dir=DIR")

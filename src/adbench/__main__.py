@@ -52,5 +52,30 @@ def user_error(error: BaseException) -> str | None:
     return None
 
 
-if __name__ == "__main__":
+def cli() -> None:
+    """The `adbench` command: `main` with `output_dir=DIR` naming the whole run directory."""
+    try:
+        sys.argv[1:] = with_run_dir(sys.argv[1:])
+    except AdbenchError as error:
+        print(f"adbench: error: {error}", file=sys.stderr)
+        sys.exit(2)
     main()
+
+
+def with_run_dir(args: list[str]) -> list[str]:
+    """Command-line overrides where `output_dir=DIR` also moves Hydra's own files (.hydra/, the
+    log) into DIR, by adding `hydra.run.dir=DIR`. With -m it is an error: every job would write
+    into the same folder."""
+    chosen = [arg.split("=", 1)[1] for arg in args if arg.startswith("output_dir=")]
+    if not chosen or any(arg.startswith("hydra.run.dir=") for arg in args):
+        return args
+    if any(arg in ("-m", "--multirun") for arg in args):
+        raise AdbenchError(
+            f"output_dir={chosen[-1]} with -m would put every job in one folder: pass "
+            "hydra.sweep.dir=DIR instead (each job gets its own folder under it)"
+        )
+    return [*args, f"hydra.run.dir={chosen[-1]}"]
+
+
+if __name__ == "__main__":
+    cli()

@@ -50,6 +50,11 @@ def run(cfg: DictConfig) -> float | None:
     images/s of a benchmark run."""
     if cfg.task not in TASKS:
         raise AdbenchError(f"task={cfg.task} is unknown: use one of {', '.join(TASKS)}")
+    if cfg.task == "train" and cfg.ckpt_path:
+        raise AdbenchError(
+            f"ckpt_path={cfg.ckpt_path} is read by task=predict, export and benchmark; a train "
+            "run fits a new model: to continue training a checkpoint pass resume=PATH"
+        )
     out_dir = Path(cfg.output_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     quiet_lightning()
