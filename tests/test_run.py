@@ -72,6 +72,31 @@ def test_saved_model_predicts_the_same_scores(trained_run, compose_config, mvtec
     assert len(list((tmp_path / "predict" / "heatmaps").glob("*.png"))) == 3
 
 
+def test_saved_model_is_tested_as_the_train_run_tested_it(trained_run, compose_config, mvtec_tree):
+    cfg, out, _ = trained_run
+    trained = json.loads((out / "metrics.json").read_text())
+    tested_dir = out.parent / "tested"
+    cfg = compose_config(
+        "task=test",
+        f"model={trained['model']}",
+        f"ckpt_path={out / 'model.ckpt'}",
+        "dataset=mvtec",
+        f"dataset.root={mvtec_tree}",
+        "dataset.category=cat",
+        "dataset.image_size=32",  # the checkpoint's own size (64) wins
+        f"output_dir={tested_dir}",
+    )
+    assert run(cfg) is None
+    summary = json.loads((tested_dir / "metrics.json").read_text())
+    assert summary["metrics"] == pytest.approx(trained["metrics"], rel=1e-5)
+    assert summary["calibration"] == trained["calibration"]  # the checkpoint's, not refitted
+    assert summary["checkpoint"] == str((out / "model.ckpt").resolve())
+    assert "fit_seconds" not in summary["timing"]
+    assert read_csv(tested_dir / "scores.csv") == read_csv(out / "scores.csv")
+    assert len(list((tested_dir / "heatmaps").rglob("*.png"))) == 6
+    assert (tested_dir / "roc_curve.png").is_file()
+
+
 def test_checkpoint_of_another_model_is_refused(trained_run):
     cfg, out, _ = trained_run
     if cfg.model._target_.endswith("PatchcoreModule"):

@@ -1,4 +1,5 @@
-"""Orchestration of one run: train (fit, calibrate on validation, test) or predict."""
+"""Orchestration of one run: train (fit, calibrate on validation, test), test a saved model,
+predict, benchmark or export."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from adbench.reporting import format_metrics_table, write_json_atomic
 from adbench.throughput import benchmark
 from adbench.wandb_logging import log_config, log_heatmaps
 
-TASKS = ("train", "predict", "benchmark", "export")
+TASKS = ("train", "test", "predict", "benchmark", "export")
 
 # Lightning's notes that are expected here (methods without optimizer, frozen backbones, ...)
 EXPECTED_WARNINGS = (
@@ -52,8 +53,8 @@ def run(cfg: DictConfig) -> float | None:
         raise AdbenchError(f"task={cfg.task} is unknown: use one of {', '.join(TASKS)}")
     if cfg.task == "train" and cfg.ckpt_path:
         raise AdbenchError(
-            f"ckpt_path={cfg.ckpt_path} is read by task=predict, export and benchmark; a train "
-            "run fits a new model: to continue training a checkpoint pass resume=PATH"
+            f"ckpt_path={cfg.ckpt_path} is read by task=test, predict, export and benchmark; a "
+            "train run fits a new model: to continue training a checkpoint pass resume=PATH"
         )
     out_dir = Path(cfg.output_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -67,6 +68,9 @@ def run(cfg: DictConfig) -> float | None:
         return benchmark(cfg, out_dir, train)
     if cfg.task == "export":
         export(cfg, out_dir)
+        return None
+    if cfg.task == "test":
+        evaluate(cfg, out_dir)
         return None
     return train(cfg, out_dir)
 
@@ -83,36 +87,64 @@ def train(cfg: DictConfig, out_dir: Path) -> float | None:
         print(f"Optuna pruned this trial at validation {pruned_at(trainer)}: no test")
         return module.val_metrics.get("val_image_auroc")
     trainer.save_checkpoint(out_dir / "model.ckpt")
-    started = time.perf_counter()
-    trainer.test(module, datamodule=datamodule, verbose=False)
-    test_seconds = time.perf_counter() - started
+    test_seconds = _timed_test(trainer, module, datamodule)
     if not trainer.is_global_zero:  # DDP: all ranks hold the gathered results; rank 0 writes
         return module.val_metrics.get("val_image_auroc")
+    context = {
+        "validation": module.val_metrics,
+        "validation_split": datamodule.validation_summary(),
+    }
+    timing = {"fit_seconds": round(fit_seconds, 2), "test_seconds": round(test_seconds, 2)}
+    write_test_report(cfg, out_dir, module, context, timing)
+    log_heatmaps(trainer.loggers, out_dir / "heatmaps", cfg.output.get("logged_heatmaps", 0))
+    return module.val_metrics.get("val_image_auroc")
+
+
+def evaluate(cfg: DictConfig, out_dir: Path) -> None:
+    """task=test: a saved model, with the calibration in its checkpoint, on a labelled dataset's
+    test split; the same outputs as a train run's test, nothing refitted."""
+    module = load_module(cfg.ckpt_path, cfg.model._target_)
+    datamodule = instantiate(cfg.dataset, image_size=module.image_size, _convert_="all")
+    if datamodule.input_format() != module.input_format:
+        raise AdbenchError(
+            f"ckpt_path={cfg.ckpt_path} was trained on images read as "
+            f"{module.input_format or 'image files'}, but dataset={_dataset_name(cfg)} reads "
+            f"{datamodule.input_format() or 'image files'}: test on the kind of data it learnt"
+        )
+    trainer = _trainer(cfg)
+    test_seconds = _timed_test(trainer, module, datamodule)
+    if trainer.is_global_zero:
+        context = {"checkpoint": str(Path(cfg.ckpt_path).expanduser().resolve())}
+        write_test_report(cfg, out_dir, module, context, {"test_seconds": round(test_seconds, 2)})
+
+
+def _timed_test(trainer: L.Trainer, module: L.LightningModule, datamodule) -> float:
+    started = time.perf_counter()
+    trainer.test(module, datamodule=datamodule, verbose=False)
+    return time.perf_counter() - started
+
+
+def write_test_report(
+    cfg: DictConfig, out_dir: Path, module: L.LightningModule, context: dict, timing: dict
+) -> None:
+    """scores.csv, heatmaps, ROC and metrics.json of a test pass, and its table on stdout."""
     write_test_outputs(
         out_dir, module.test_results, module.calibration, cfg.output.heatmaps, cfg.output.roc_curve
     )
-    log_heatmaps(trainer.loggers, out_dir / "heatmaps", cfg.output.get("logged_heatmaps", 0))
-    validation = module.val_metrics
     summary = {
         "model": module.name,
         "dataset": _dataset_name(cfg),
         "metrics": module.test_metrics,
-        "validation": validation,
-        "validation_split": datamodule.validation_summary(),
+        **context,
         "notes": module.test_notes,
         "calibration": module.calibration.as_dict(),
-        "timing": {
-            "fit_seconds": round(fit_seconds, 2),
-            "test_seconds": round(test_seconds, 2),
-            "test_images": len(module.test_results),
-        },
+        "timing": {**timing, "test_images": len(module.test_results)},
     }
     write_json_atomic(out_dir / "metrics.json", summary)
     print(format_metrics_table(module.test_metrics, title=f"{module.name} on {summary['dataset']}"))
     for note in module.test_notes:
         print(f"note: {note}")
     print(f"outputs: {out_dir}")
-    return validation.get("val_image_auroc")
 
 
 def build(cfg: DictConfig) -> tuple[L.LightningModule, L.LightningDataModule]:

@@ -117,7 +117,7 @@ def test_roadimages_run_skips_pixel_metrics_and_resumes(compose_config, tmp_path
     assert torch.load(out / "model.ckpt", weights_only=True)["global_step"] == 8
 
 
-def test_roadimages_predict_reads_pairs_as_training_did(compose_config, tmp_path):
+def test_roadimages_predict_reads_pairs_as_training_did(compose_config, tmp_path, mvtec_tree):
     root = make_roadimages(tmp_path / "road")
     run(compose_config(*TINY, "dataset=roadimages", f"dataset.root={root}"))
     out = tmp_path / "run"
@@ -144,6 +144,17 @@ def test_roadimages_predict_reads_pairs_as_training_did(compose_config, tmp_path
     message = r"trained on RoadImages .*needs height_files/ and intensity_files/"
     with pytest.raises(AdbenchError, match=message):
         predict(root / "bad_ones" / "intensity_files", "plain")
+    with pytest.raises(AdbenchError, match=r"trained on images read as .*roadimages.*image files"):
+        run(
+            compose_config(
+                "task=test",
+                "model=crn",
+                f"ckpt_path={out / 'model.ckpt'}",
+                "dataset=mvtec",
+                f"dataset.root={mvtec_tree}",
+                "dataset.category=cat",
+            )
+        )
 
 
 def test_panorama_predict_outputs_match_input_sizes(compose_config, tmp_path):
