@@ -47,6 +47,19 @@ def test_train_run_writes_metrics_scores_heatmaps_and_config(trained_run):
     assert (out / "config.yaml").is_file() and (out / "model.ckpt").is_file()
 
 
+def test_thresholded_metrics_are_those_of_the_written_predictions(trained_run):
+    _, out, _ = trained_run
+    metrics = json.loads((out / "metrics.json").read_text())["metrics"]
+    rows = read_csv(out / "scores.csv")
+    hits = sum(r["prediction"] == r["label"] == "1" for r in rows)
+    flagged = sum(r["prediction"] == "1" for r in rows)
+    anomalous = sum(r["label"] == "1" for r in rows)
+    assert metrics["image_precision_at_threshold"] == pytest.approx(hits / max(flagged, 1))
+    assert metrics["image_recall_at_threshold"] == pytest.approx(hits / anomalous)
+    for key in ("pixel_f1_at_threshold", "pixel_precision_at_threshold"):
+        assert 0 <= metrics[key] <= 1
+
+
 def test_obvious_defects_are_found(trained_run):
     _, out, _ = trained_run
     summary = json.loads((out / "metrics.json").read_text())

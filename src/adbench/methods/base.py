@@ -106,7 +106,7 @@ class AnomalyModule(L.LightningModule):
 
     def on_test_epoch_end(self) -> None:
         self.test_results = gather_eval_results(self.test_results, self.trainer.test_dataloaders)
-        self.test_metrics, self.test_notes = compute_metrics(self.test_results)
+        self.test_metrics, self.test_notes = compute_metrics(self.test_results, self.calibration)
         for key, value in self.test_metrics.items():
             self.log(f"test_{key}", value)
 

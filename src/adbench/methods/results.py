@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 
 import torch
 
-from adbench.metrics import image_metrics, pixel_metrics
+from adbench.metrics import image_metrics, metrics_at_threshold, pixel_metrics
+from adbench.postprocess import Calibration
 
 
 @dataclass
@@ -46,8 +47,11 @@ class EvalResults:
         return out
 
 
-def compute_metrics(results: EvalResults) -> tuple[dict[str, float], list[str]]:
-    """Image metrics, and pixel metrics over the images that have exact masks.
+def compute_metrics(
+    results: EvalResults, calibration: Calibration | None = None
+) -> tuple[dict[str, float], list[str]]:
+    """Image metrics, and pixel metrics over the images that have exact masks; with a fitted
+    calibration also F1, precision and recall at its thresholds.
 
     Returns the metrics and notes on what was skipped and why (never a faked figure).
     """
@@ -58,11 +62,17 @@ def compute_metrics(results: EvalResults) -> tuple[dict[str, float], list[str]]:
         kind = "anomalous" if labels[0] else "normal"
         return {}, [f"all {len(labels)} images are {kind}: AUROC and F1 are undefined"]
     metrics = image_metrics(data["scores"], labels)
+    thresholds = calibration.thresholds() if calibration is not None else None
+    if thresholds:
+        metrics |= metrics_at_threshold(data["scores"], labels, thresholds["image"], "image")
     with_mask = data["has_mask"]
     if not bool(with_mask[labels == 1].any()):
         notes.append("no anomalous image has a pixel mask: pixel metrics skipped")
     else:
         if not bool(with_mask.all()):
             notes.append(f"pixel metrics over the {int(with_mask.sum())} images with masks")
-        metrics |= pixel_metrics(data["maps"][with_mask], data["masks"][with_mask])
+        maps, masks = data["maps"][with_mask], data["masks"][with_mask]
+        metrics |= pixel_metrics(maps, masks)
+        if thresholds:
+            metrics |= metrics_at_threshold(maps, masks, thresholds["pixel"], "pixel")
     return metrics, notes

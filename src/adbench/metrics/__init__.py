@@ -1,4 +1,5 @@
-"""Anomaly-detection metrics on raw (unbounded) scores: AUROC, oracle F1-max, AUPRO."""
+"""Anomaly-detection metrics on raw (unbounded) scores: AUROC, oracle F1-max, AUPRO, and
+F1/precision/recall at a fitted threshold."""
 
 from adbench.metrics.aupro import aupro
 from adbench.metrics.classification import (
@@ -11,6 +12,7 @@ from adbench.metrics.classification import (
     to_unit_interval,
 )
 from adbench.metrics.evaluate import image_metrics, pixel_metrics
+from adbench.metrics.thresholded import metrics_at_threshold
 
 __all__ = [
     "RocCurve",
@@ -20,6 +22,7 @@ __all__ = [
     "best_f1",
     "f1_max",
     "image_metrics",
+    "metrics_at_threshold",
     "pixel_metrics",
     "roc_curve",
     "to_unit_interval",

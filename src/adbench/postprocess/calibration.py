@@ -52,12 +52,23 @@ class Calibration(nn.Module):
         getattr(self, f"{level}_min").fill_(values.min().item())
         getattr(self, f"{level}_max").fill_(values.max().item())
 
+    def thresholds(self) -> dict[str, float] | None:
+        """The raw-score decision thresholds of images and map pixels (None before fitting):
+        normalised scores and maps reach 0.5 exactly there."""
+        if not self.fitted:
+            return None
+        pixel = getattr(self, f"{self._map_level()}_threshold")
+        return {"image": float(self.image_threshold), "pixel": float(pixel)}
+
     def normalize_scores(self, scores: torch.Tensor) -> torch.Tensor:
         return self._normalize(scores, "image")
 
     def normalize_maps(self, maps: torch.Tensor) -> torch.Tensor:
-        level = "pixel" if torch.isfinite(self.pixel_threshold) else "image"
-        return self._normalize(maps, level)
+        return self._normalize(maps, self._map_level())
+
+    def _map_level(self) -> str:
+        """Maps use the pixel statistics when validation had masks, else the image ones."""
+        return "pixel" if torch.isfinite(self.pixel_threshold) else "image"
 
     def _normalize(self, values: torch.Tensor, level: str) -> torch.Tensor:
         threshold = getattr(self, f"{level}_threshold")
