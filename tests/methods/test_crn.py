@@ -197,3 +197,13 @@ def test_validation_picks_the_best_pair_and_calibrates_on_it():
     restored = CrnModule(num_competitive_units=4, network_depth=1, base_width=2)
     restored.load_state_dict(module.state_dict(), strict=False)
     assert restored.model.pair == (0, 2)  # the checkpoint carries the choice
+
+
+def test_testing_never_changes_the_pair_chosen_on_validation():
+    module = CrnModule(num_competitive_units=4, network_depth=1, base_width=2)
+    module.model.units = nn.ModuleList([Blend(0.0), Blend(1.0), Blend(0.5), Blend(0.0)])
+    module.model.select((0, 3))  # an identity pair: blind to the test anomalies below
+    trainer = L.Trainer(logger=False, enable_progress_bar=False, enable_model_summary=False)
+    trainer.test(module, dataloaders=DataLoader(validation_batches(), batch_size=None))
+    assert module.model.pair == (0, 3)  # a better pair on test is never picked
+    assert module.test_metrics["image_auroc"] == 0.5

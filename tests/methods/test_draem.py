@@ -14,6 +14,7 @@ from adbench.checkpoints import load_module
 from adbench.errors import AdbenchError
 from adbench.methods.draem import DraemModel, DraemModule
 from adbench.methods.draem.bottlenecks import BOTTLENECKS, SelfAttention, VariationalBottleneck
+from adbench.methods.draem.loss import DraemLoss
 
 TARGET = "adbench.methods.draem.DraemModule"
 SIZE = 64  # the smallest size every loss accepts (MS-SSIM needs > 32 px)
@@ -216,3 +217,31 @@ def test_bad_settings_are_named(kwargs, message):
 def test_unknown_bottleneck_is_named():
     with pytest.raises(AdbenchError, match="reconstruction_network='unet' is unknown"):
         tiny("unet")
+
+
+@pytest.mark.parametrize("network", ["vae", "vae_attention"])
+def test_training_loss_adds_the_weighted_kl_term(network):
+    losses = {}
+    for weight in (0.0, 10.0):
+        module = tiny(network, kl_weight=weight)  # the same initial weights each time
+        module.setup("fit")
+        torch.manual_seed(1)  # the same latent sample
+        with pytest.warns(UserWarning, match="self.log"):  # no trainer attached here
+            losses[weight] = module.training_step(batch(), 0).item()
+    kl = tiny(network).model.outputs(batch()["augmented_image"]).kl.item()
+    assert kl > 0
+    assert losses[10.0] - losses[0.0] == pytest.approx(10 * kl, rel=1e-3)
+
+
+def test_lpips_term_is_a_distance_that_the_loss_minimises(lpips_weights):
+    config = loss_config("draem_lpips", lpips_weights)
+    criterion = DraemLoss({**config, "terms": {"lpips": 1.0, "focal": 1.0}})
+    target = batch()["image"]
+    logits, masks = torch.zeros(2, 2, SIZE, SIZE), torch.zeros(2, 1, SIZE, SIZE)
+    perfect, parts = criterion(target, target, logits, masks)
+    assert parts["lpips"].item() == pytest.approx(0.0, abs=1e-6)
+    blurred = torch.nn.functional.avg_pool2d(target, 5, stride=1, padding=2)
+    worse, _ = criterion(blurred, target, logits, masks)
+    noisy = (target + 0.3 * torch.randn_like(target)).clamp(0, 1)
+    worst, _ = criterion(noisy, target, logits, masks)
+    assert perfect < worse and perfect < worst  # a worse reconstruction never lowers the loss
