@@ -1,5 +1,5 @@
 """Orchestration of one run: train (fit, calibrate on validation, test), test a saved model,
-predict, benchmark or export."""
+predict, benchmark, export, or preview the training data."""
 
 from __future__ import annotations
 
@@ -21,9 +21,11 @@ from adbench.optuna_pruning import pruned_at, pruning_callbacks
 from adbench.outputs import write_predictions, write_test_outputs
 from adbench.reporting import format_metrics_table, write_json_atomic
 from adbench.throughput import benchmark
+from adbench.visualize import save_panel
+from adbench.visualize.preview import preview_grid, preview_tiles
 from adbench.wandb_logging import log_config, log_heatmaps
 
-TASKS = ("train", "test", "predict", "benchmark", "export")
+TASKS = ("train", "test", "predict", "benchmark", "export", "preview")
 
 # Lightning's notes that are expected here (methods without optimizer, frozen backbones, ...)
 EXPECTED_WARNINGS = (
@@ -71,6 +73,9 @@ def run(cfg: DictConfig) -> float | None:
         return None
     if cfg.task == "test":
         evaluate(cfg, out_dir)
+        return None
+    if cfg.task == "preview":
+        preview(cfg, out_dir)
         return None
     return train(cfg, out_dir)
 
@@ -174,6 +179,16 @@ def predict(cfg: DictConfig, out_dir: Path) -> None:
     write_predictions(out_dir, paths, scores, maps, module.calibration, cfg.output.heatmaps)
     module.extra_predict_outputs(out_dir, batches)
     print(f"scored {len(paths)} images: {out_dir / 'anomaly_scores.csv'}")
+
+
+def preview(cfg: DictConfig, out_dir: Path) -> None:
+    """task=preview: preview.png, a grid of training samples as the method will see them."""
+    datamodule = instantiate(cfg.dataset, _convert_="all")
+    datamodule.setup("fit")
+    tiles = preview_tiles(datamodule.train_dataloader(), cfg.preview.samples)
+    path = out_dir / "preview.png"
+    save_panel(path, preview_grid(tiles, cfg.preview.columns))
+    print(f"{len(tiles)} training samples: {path}")
 
 
 def _resume_path(cfg: DictConfig) -> str | None:
