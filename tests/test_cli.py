@@ -64,3 +64,12 @@ def test_output_dir_holds_hydra_files_too(tmp_path):
 
 def test_output_dir_in_a_multirun_is_refused(tmp_path):
     assert_one_line_error(run_cli("-m", "seed=0,1", cwd=tmp_path), "hydra.sweep.dir=DIR")
+
+
+@pytest.mark.parametrize("key", ["category", "root"])
+def test_a_list_where_one_value_is_expected_is_named(tmp_path, key):
+    values = {"root": str(tmp_path), "category": "cat"} | {key: "[a,b]"}
+    result = run_cli(
+        "dataset=mvtec", *(f"dataset.{k}={v}" for k, v in values.items()), cwd=tmp_path
+    )
+    assert_one_line_error(result, f"dataset.{key}=['a', 'b'] is a list", f"-m dataset.{key}=A,B")

@@ -65,6 +65,27 @@ def test_folder_matches_masks_by_stem_and_uses_test_normals(folder_tree):
     assert all(s.mask is not None for s in test if s.label == 1)
 
 
+def test_folder_dirs_are_relative_to_root_and_may_be_lists(compose_config, folder_tree):
+    from hydra.utils import instantiate
+
+    rng = np.random.default_rng(2)
+    for i in range(2):
+        write_image(folder_tree / "worse" / f"w{i}.png", textured(rng, 32))
+    write_image(folder_tree / "ok" / "skip.bmp", textured(rng, 32))  # not in extensions
+    cfg = compose_config(
+        "dataset=folder", f"dataset.root={folder_tree}", "dataset.normal_dir=ok",
+        "dataset.abnormal_dir=[bad,worse]", "dataset.mask_dir=masks",
+        "dataset.extensions=[png,.JPG]",
+    )  # fmt: skip
+    module = instantiate(cfg.dataset, _convert_="all")
+    module.setup()
+    anomalies = {s.image.name: s for s in module.test_samples if s.label == 1}
+    assert {s.defect_type for s in anomalies.values()} == {"bad", "worse"}  # folder names
+    assert anomalies["a0.jpg"].mask == folder_tree / "masks" / "a0_mask.png"
+    every = module.train_samples + module.val_samples + module.test_samples
+    assert not any(s.image.suffix == ".bmp" for s in every)
+
+
 def test_folder_missing_dir_names_the_key(folder_tree):
     with pytest.raises(AdbenchError, match=r"dataset.abnormal_dir=.*nope: no such directory"):
         scan_folder(folder_tree / "ok", folder_tree / "nope")

@@ -12,7 +12,7 @@ import numpy as np
 from torch.utils.data import DataLoader, Sampler
 
 from adbench.data.dataset import AnomalyDataset, Synthesizer
-from adbench.data.folder import scan_folder
+from adbench.data.folder import Folders, scan_folder
 from adbench.data.images import check_samples
 from adbench.data.mvtec import scan_mvtec
 from adbench.data.samples import Sample
@@ -176,11 +176,22 @@ class EpochSampler(Sampler[tuple[int, int]]):
             yield epoch, int(index)
 
 
+def require_single(**values: object) -> None:
+    """A one-line error for a list where one path or name is expected (dataset.KEY=[a,b])."""
+    for key, value in values.items():
+        if isinstance(value, Sequence) and not isinstance(value, str):
+            raise AdbenchError(
+                f"dataset.{key}={list(value)} is a list, but one value is expected: run several "
+                f"as a sweep, python -m adbench -m dataset.{key}=A,B"
+            )
+
+
 class MVTecDataModule(AnomalyDataModule):
     """`dataset=mvtec dataset.root=DIR dataset.category=bottle`."""
 
     def __init__(self, root: str, category: str, **kwargs) -> None:
         super().__init__(**kwargs)
+        require_single(root=root, category=category)
         self.root, self.category = root, category
 
     def scan(self) -> tuple[list[Sample], list[Sample]]:
@@ -210,6 +221,7 @@ class GeneratedDataModule(AnomalyDataModule):
         **kwargs,
     ) -> None:
         super().__init__(**kwargs)
+        require_single(root=root, category=category)
         self.root, self.category = root, category
         given = {
             "source_size": source_size,
@@ -248,25 +260,30 @@ class SyntheticDataModule(GeneratedDataModule):
 
 
 class FolderDataModule(AnomalyDataModule):
-    """anomalib's Folder layout: normal_dir, abnormal_dir, optional mask_dir, normal_test_dir."""
+    """anomalib's Folder layout: normal_dir, abnormal_dir, optional mask_dir, normal_test_dir
+    (each a folder or a list, relative to root if given), optional file extensions."""
 
     def __init__(
         self,
-        normal_dir: str,
-        abnormal_dir: str,
-        mask_dir: str | None = None,
-        normal_test_dir: str | None = None,
+        normal_dir: Folders,
+        abnormal_dir: Folders,
+        mask_dir: Folders = None,
+        normal_test_dir: Folders = None,
         normal_test_split: float = 0.2,
+        root: str | None = None,
+        extensions: Sequence[str] | None = None,
         **kwargs,
     ) -> None:
         super().__init__(**kwargs)
-        self.dirs = {
+        self.layout = {
             "normal_dir": normal_dir,
             "abnormal_dir": abnormal_dir,
             "mask_dir": mask_dir,
             "normal_test_dir": normal_test_dir,
+            "normal_test_split": normal_test_split,
+            "root": root,
+            "extensions": extensions,
         }
-        self.normal_test_split = normal_test_split
 
     def scan(self) -> tuple[list[Sample], list[Sample]]:
-        return scan_folder(**self.dirs, normal_test_split=self.normal_test_split, seed=self.seed)
+        return scan_folder(**self.layout, seed=self.seed)

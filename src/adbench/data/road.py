@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from adbench.data.datamodule import AnomalyDataModule
+from adbench.data.datamodule import AnomalyDataModule, require_single
 from adbench.data.dataset import AnomalyDataset
 from adbench.data.panorama import scan_panorama
 from adbench.data.roadimages import (
@@ -50,6 +50,7 @@ class RoadImagesDataModule(AnomalyDataModule):
         self, root: str, train_split: float = 0.7, height_scaling: str = "minmax", **kwargs
     ) -> None:
         super().__init__(**kwargs)
+        require_single(root=root)
         check_height_scaling(height_scaling)
         self.root, self.train_split, self.height_scaling = root, train_split, height_scaling
         self.heights: dict[Path, Path] = {}
@@ -72,6 +73,7 @@ class PanoramaDataModule(AnomalyDataModule):
 
     def __init__(self, root: str, train_split: float = 0.7, **kwargs) -> None:
         super().__init__(**kwargs)
+        require_single(root=root)
         self.root, self.train_split = root, train_split
 
     def scan(self) -> tuple[list[Sample], list[Sample]]:

@@ -19,8 +19,6 @@ class Sample:
     defect_type: str = NORMAL
 
 
-def list_images(directory: Path) -> list[Path]:
-    """Image files directly in a directory, sorted by name."""
-    return sorted(
-        p for p in directory.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS
-    )
+def list_images(directory: Path, extensions: tuple[str, ...] = IMAGE_EXTENSIONS) -> list[Path]:
+    """Image files directly in a directory (by lower-case suffix), sorted by name."""
+    return sorted(p for p in directory.iterdir() if p.is_file() and p.suffix.lower() in extensions)
