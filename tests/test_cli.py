@@ -73,3 +73,16 @@ def test_a_list_where_one_value_is_expected_is_named(tmp_path, key):
         "dataset=mvtec", *(f"dataset.{k}={v}" for k, v in values.items()), cwd=tmp_path
     )
     assert_one_line_error(result, f"dataset.{key}=['a', 'b'] is a list", f"-m dataset.{key}=A,B")
+
+
+def test_help_lists_the_groups_a_user_picks_and_hydras_flags(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "adbench", "--help"], capture_output=True, text=True, cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    assert "model: cflow, crn, draem, padim, patchcore, rd4ad" in result.stdout
+    assert "preset: demo" in result.stdout
+    assert "preset/model" not in result.stdout  # chosen by preset=, never by hand
+    for flag in ("--multirun,-m", "--cfg,-c", "--info,-i", "--shell-completion,-sc"):
+        assert flag in result.stdout
+

@@ -8,11 +8,13 @@ import hydra
 from omegaconf import DictConfig
 from omegaconf.errors import MissingMandatoryValue
 
+from adbench.config_groups import register_config_groups_resolver
 from adbench.errors import AdbenchError
 from adbench.sweep_jobs import register_job_dir_resolver
 from adbench.sweep_jobs.job_status import fail_multirun_job, in_multirun
 
 register_job_dir_resolver()  # hydra.sweep.subdir: job folders named after the swept values
+register_config_groups_resolver()  # hydra.help.template: the groups a user chooses from
 
 
 @hydra.main(version_base="1.3", config_path="pkg://adbench.conf", config_name="config")
