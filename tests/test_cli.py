@@ -85,4 +85,3 @@ def test_help_lists_the_groups_a_user_picks_and_hydras_flags(tmp_path):
     assert "preset/model" not in result.stdout  # chosen by preset=, never by hand
     for flag in ("--multirun,-m", "--cfg,-c", "--info,-i", "--shell-completion,-sc"):
         assert flag in result.stdout
-

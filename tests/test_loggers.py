@@ -21,3 +21,29 @@ def test_wandb_logger_builds_offline(compose_config, monkeypatch):
     logger = instantiate(compose_config("logger=wandb").logger)
     logger.log_metrics({"val_image_auroc": 0.75}, step=0)
     logger.experiment.finish()
+
+
+def test_tensorboard_gets_hparams_with_the_metrics_heatmaps_and_roc(compose_config, mvtec_tree):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+    from tensorboard.plugins.hparams import plugin_data_pb2
+
+    from adbench.run import run
+
+    cfg = compose_config(
+        "logger=tensorboard", "output.logged_heatmaps=2", "model=padim", "model.n_features=20",
+        "dataset=mvtec", f"dataset.root={mvtec_tree}", "dataset.category=cat",
+        "dataset.image_size=32",
+    )  # fmt: skip
+    run(cfg)
+    events = EventAccumulator(f"{cfg.output_dir}/tensorboard", size_guidance={"images": 0})
+    events.Reload()
+    images = events.Tags()["images"]
+    assert "roc_curve" in images
+    assert len([tag for tag in images if tag.startswith("heatmaps/")]) == 2
+    content = events.PluginTagToContent("hparams")
+    metrics = set()
+    for blob in content.values():
+        data = plugin_data_pb2.HParamsPluginData.FromString(blob)
+        metrics |= {info.name.tag for info in data.experiment.metric_infos}
+    assert {"val_image_auroc", "test_image_auroc"} <= metrics
+    assert "hp_metric" not in metrics

@@ -12,11 +12,14 @@ validations, hence this one.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Any
 
 import lightning as L
 
 MONITOR = "val_image_auroc"  # what run() returns and the sweeper optimises
+JOB_DIR_ATTR = "adbench_job_dir"  # trial user attributes of a finished job
+TEST_METRICS_ATTR = "adbench_test_metrics"
 
 
 class OptunaPruning(L.Callback):
@@ -46,12 +49,25 @@ class OptunaPruning(L.Callback):
 
 def pruning_callbacks() -> list[L.Callback]:
     """[OptunaPruning] inside a job of an Optuna sweep with a trial in this process, else []."""
+    trial = _running_trial()
+    return [OptunaPruning(trial)] if trial is not None else []
+
+
+def record_trial_outputs(job_dir: Path, test_metrics: dict[str, float]) -> None:
+    """Inside an Optuna sweep, the trial keeps where its job wrote and what it measured on test
+    (user attributes JOB_DIR_ATTR and TEST_METRICS_ATTR), beside the validation value."""
+    trial = _running_trial()
+    if trial is not None:
+        trial.set_user_attr(JOB_DIR_ATTR, str(job_dir))
+        trial.set_user_attr(TEST_METRICS_ATTR, dict(test_metrics))
+
+
+def _running_trial() -> Any | None:
     try:
         from hydra_plugins.adbench_optuna_sweeper import running_trial
     except ImportError:  # pragma: no cover - the plugin ships with adbench
-        return []
-    trial = running_trial.current()
-    return [OptunaPruning(trial)] if trial is not None else []
+        return None
+    return running_trial.current()
 
 
 def pruned_at(trainer: L.Trainer) -> int | None:

@@ -17,9 +17,10 @@ from adbench.checkpoints import load_module
 from adbench.data import PredictDataModule
 from adbench.errors import AdbenchError
 from adbench.export.task import export
-from adbench.optuna_pruning import pruned_at, pruning_callbacks
+from adbench.optuna_pruning import pruned_at, pruning_callbacks, record_trial_outputs
 from adbench.outputs import write_predictions, write_test_outputs
 from adbench.reporting import format_metrics_table, write_json_atomic
+from adbench.tensorboard_logging import log_run_to_tensorboard
 from adbench.throughput import benchmark
 from adbench.visualize import save_panel
 from adbench.visualize.preview import preview_grid, preview_tiles
@@ -101,7 +102,11 @@ def train(cfg: DictConfig, out_dir: Path) -> float | None:
     }
     timing = {"fit_seconds": round(fit_seconds, 2), "test_seconds": round(test_seconds, 2)}
     write_test_report(cfg, out_dir, module, context, timing)
-    log_heatmaps(trainer.loggers, out_dir / "heatmaps", cfg.output.get("logged_heatmaps", 0))
+    record_trial_outputs(out_dir, module.test_metrics)
+    logged_heatmaps = cfg.output.get("logged_heatmaps", 0)
+    log_heatmaps(trainer.loggers, out_dir / "heatmaps", logged_heatmaps)
+    figures = module.val_metrics | {f"test_{k}": v for k, v in module.test_metrics.items()}
+    log_run_to_tensorboard(trainer.loggers, cfg, figures, out_dir, logged_heatmaps)
     return module.val_metrics.get("val_image_auroc")
 
 

@@ -29,8 +29,11 @@ def test_a_trial_returns_the_validation_auroc_it_wrote(tmp_path):
     study = search(tmp_path, "padim", "hydra.sweeper.n_trials=1")
     (trial,) = study.trials
     assert trial.state == TrialState.COMPLETE
-    metrics = json.loads(next((tmp_path / "sweep").rglob("metrics.json")).read_text())
+    metrics_file = next((tmp_path / "sweep").rglob("metrics.json"))
+    metrics = json.loads(metrics_file.read_text())
     assert trial.value == pytest.approx(metrics["validation"]["val_image_auroc"])
+    assert trial.user_attrs["adbench_job_dir"] == str(metrics_file.parent)
+    assert trial.user_attrs["adbench_test_metrics"] == pytest.approx(metrics["metrics"])
 
 
 @pytest.mark.slow

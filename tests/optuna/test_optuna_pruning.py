@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import lightning as L
 import optuna
 import pytest
@@ -89,3 +91,26 @@ def test_the_sweeper_records_a_pruned_job_as_pruned(tmp_path):
         expected = TrialState.PRUNED if trial.params["x"] > 0 else TrialState.COMPLETE
         assert trial.state == expected, trial
     assert {t.state for t in recorded} == {TrialState.PRUNED, TrialState.COMPLETE}
+
+
+def test_a_finished_trial_keeps_its_job_folder_and_test_metrics(
+    compose_config, mvtec_tree, monkeypatch
+):
+    import json
+
+    from adbench.optuna_pruning import JOB_DIR_ATTR, TEST_METRICS_ATTR
+    from adbench.run import run
+    from hydra_plugins.adbench_optuna_sweeper import running_trial
+
+    cfg = compose_config(
+        "model=padim", "model.n_features=20", "dataset=mvtec", f"dataset.root={mvtec_tree}",
+        "dataset.category=cat", "dataset.image_size=32", "output.heatmaps=false",
+    )  # fmt: skip
+    study = optuna.create_study(direction="maximize")
+    trial = study.ask()  # patched after composing: Hydra's plugin scan reloads the module
+    monkeypatch.setattr(running_trial, "current", lambda: trial)
+    study.tell(trial, run(cfg))
+    (done,) = study.trials
+    metrics = json.loads((Path(cfg.output_dir) / "metrics.json").read_text())["metrics"]
+    assert done.user_attrs[JOB_DIR_ATTR] == cfg.output_dir
+    assert done.user_attrs[TEST_METRICS_ATTR] == pytest.approx(metrics)
