@@ -152,3 +152,25 @@ def test_without_out_of_fold_a_share_of_the_normals_is_held_out(compose_config, 
     run(cfg)
     split = json.loads((Path(cfg.output_dir) / "metrics.json").read_text())["validation_split"]
     assert len(split["images"]) == 2  # val_split 0.2 of 10
+
+
+def test_letterboxed_model_predicts_and_tests_as_it_was_trained(compose_config, mvtec_tree):
+    from PIL import Image
+
+    common = (f"dataset.root={mvtec_tree}", "dataset.category=cat", "dataset=mvtec")
+    cfg = compose_config(
+        "model=padim", "model.n_features=20", *common, "dataset.image_size=[32,48]",
+        "dataset.resize=pad", "dataset.resize_fill=128",
+    )  # fmt: skip
+    run(cfg)
+    out = Path(cfg.output_dir)
+    tested = {r["file"]: float(r["raw_score"]) for r in read_csv(out / "scores.csv")}
+    panel = next((out / "heatmaps").rglob("*.png"))
+    assert Image.open(panel).size == (3 * 48, 32)  # image | ground truth | heatmap, model size
+    later = [f"ckpt_path={out / 'model.ckpt'}", "model=padim"]  # no resize given: the checkpoint's
+    run(compose_config("task=predict", *later, f"predict.input={mvtec_tree / 'cat/test/dent'}",
+                       f"output_dir={out.parent / 'predicted'}"))  # fmt: skip
+    for row in read_csv(out.parent / "predicted" / "anomaly_scores.csv"):
+        assert float(row["raw_score"]) == pytest.approx(tested[row["file"]], rel=1e-5)
+    run(compose_config("task=test", *later, *common, f"output_dir={out.parent / 'tested'}"))
+    assert read_csv(out.parent / "tested" / "scores.csv") == read_csv(out / "scores.csv")

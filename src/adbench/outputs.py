@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import torch
-from PIL import Image
 
+from adbench.data.geometry import resize_transform
 from adbench.data.images import read_image
 from adbench.methods.results import EvalResults
 from adbench.postprocess import Calibration
@@ -16,7 +15,12 @@ from adbench.visualize import heatmap_panel, save_panel, save_roc_curve
 
 
 def write_test_outputs(
-    out_dir: Path, results: EvalResults, calibration: Calibration, heatmaps: bool, roc: bool
+    out_dir: Path,
+    results: EvalResults,
+    calibration: Calibration,
+    heatmaps: bool,
+    roc: bool,
+    geometry: dict | None = None,
 ) -> None:
     """scores.csv (file, label, defect, raw, normalised, prediction), heatmaps/, roc_curve.png."""
     data = results.stacked()
@@ -45,12 +49,13 @@ def write_test_outputs(
             calibration,
             masks,
             results.defect_types,
+            geometry,
         )
 
 
 def write_predictions(
     out_dir: Path, paths: list[str], scores: torch.Tensor, maps: torch.Tensor,
-    calibration: Calibration, heatmaps: bool,
+    calibration: Calibration, heatmaps: bool, geometry: dict | None = None,
 ) -> None:  # fmt: skip
     """anomaly_scores.csv (file, raw score, normalised score, prediction) and heatmaps."""
     normalized = calibration.normalize_scores(scores)
@@ -61,7 +66,8 @@ def write_predictions(
     header = ["file", "raw_score", "normalized_score", "prediction"]
     write_csv_atomic(out_dir / "anomaly_scores.csv", header, rows)
     if heatmaps:
-        write_heatmaps(out_dir / "heatmaps", paths, maps, calibration, [None] * len(paths))
+        masks = [None] * len(paths)
+        write_heatmaps(out_dir / "heatmaps", paths, maps, calibration, masks, None, geometry)
 
 
 def write_heatmaps(
@@ -71,12 +77,16 @@ def write_heatmaps(
     calibration: Calibration,
     masks: list[torch.Tensor | None],
     groups: list[str] | None = None,
+    geometry: dict | None = None,
 ) -> None:
-    """One panel per image, named after it (and its defect type, when images share names)."""
+    """One panel per image at the model's size, the image brought there as the model saw it
+    (`geometry`: dataset.resize and its fill), named after it (and its defect type, when images
+    share names)."""
     normalized = calibration.normalize_maps(maps).numpy()
+    geometry = geometry or {}
     for index, path in enumerate(paths):
-        height, width = normalized[index].shape
-        image = np.asarray(Image.fromarray(read_image(Path(path))).resize((width, height)))
+        to_model_size = resize_transform(normalized[index].shape, **geometry)
+        image = to_model_size(image=read_image(Path(path)))["image"]
         mask = masks[index]
         panel = heatmap_panel(image, normalized[index], None if mask is None else mask.numpy())
         name = Path(path).stem + ".png"

@@ -15,6 +15,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from adbench.checkpoints import load_module
 from adbench.data import PredictDataModule
+from adbench.data.geometry import geometry_of, layout_of
 from adbench.errors import AdbenchError
 from adbench.export.task import export
 from adbench.optuna_pruning import pruned_at, pruning_callbacks, record_trial_outputs
@@ -114,8 +115,15 @@ def evaluate(cfg: DictConfig, out_dir: Path) -> None:
     """task=test: a saved model, with the calibration in its checkpoint, on a labelled dataset's
     test split; the same outputs as a train run's test, nothing refitted."""
     module = load_module(cfg.ckpt_path, cfg.model._target_)
-    datamodule = instantiate(cfg.dataset, image_size=module.image_size, _convert_="all")
-    if datamodule.input_format() != module.input_format:
+    geometry = geometry_of(module.input_format)  # the checkpoint's size and resize win
+    datamodule = instantiate(
+        cfg.dataset,
+        image_size=module.image_size,
+        resize=geometry["resize"],
+        resize_fill=geometry["fill"],
+        _convert_="all",
+    )
+    if layout_of(datamodule.input_format()) != layout_of(module.input_format):
         raise AdbenchError(
             f"ckpt_path={cfg.ckpt_path} was trained on images read as "
             f"{module.input_format or 'image files'}, but dataset={_dataset_name(cfg)} reads "
@@ -139,7 +147,12 @@ def write_test_report(
 ) -> None:
     """scores.csv, heatmaps, ROC and metrics.json of a test pass, and its table on stdout."""
     write_test_outputs(
-        out_dir, module.test_results, module.calibration, cfg.output.heatmaps, cfg.output.roc_curve
+        out_dir,
+        module.test_results,
+        module.calibration,
+        cfg.output.heatmaps,
+        cfg.output.roc_curve,
+        geometry_of(module.input_format),
     )
     summary = {
         "model": module.name,
@@ -181,7 +194,10 @@ def predict(cfg: DictConfig, out_dir: Path) -> None:
     paths = [path for batch in batches for path in batch["path"]]
     scores = torch.cat([batch["scores"] for batch in batches])
     maps = torch.cat([batch["maps"] for batch in batches])[:, 0]
-    write_predictions(out_dir, paths, scores, maps, module.calibration, cfg.output.heatmaps)
+    geometry = geometry_of(module.input_format)
+    write_predictions(
+        out_dir, paths, scores, maps, module.calibration, cfg.output.heatmaps, geometry
+    )
     module.extra_predict_outputs(out_dir, batches)
     print(f"scored {len(paths)} images: {out_dir / 'anomaly_scores.csv'}")
 

@@ -13,6 +13,7 @@ from torch.utils.data import DataLoader, Sampler
 
 from adbench.data.dataset import AnomalyDataset, Synthesizer
 from adbench.data.folder import Folders, scan_folder
+from adbench.data.geometry import check_resize
 from adbench.data.images import check_samples
 from adbench.data.mvtec import scan_mvtec
 from adbench.data.samples import Sample
@@ -39,6 +40,8 @@ class AnomalyDataModule(L.LightningDataModule, ABC):
         val_split: float = 0.2,
         val_synthetic_copies: int = 1,
         validation_kinds: Sequence[str] | None = None,
+        resize: str = "stretch",
+        resize_fill: float = 0,
         out_of_fold: bool = False,
         seed: int = 0,
         augmentations: Sequence = (),
@@ -54,6 +57,8 @@ class AnomalyDataModule(L.LightningDataModule, ABC):
         if val_synthetic_copies < 1:
             raise AdbenchError(f"dataset.val_synthetic_copies={val_synthetic_copies} must be >= 1")
         self.validation_kinds = _checked_validation_kinds(validation_kinds)
+        check_resize(resize)
+        self.geometry = {"resize": resize, "fill": resize_fill}
         self.image_size = image_size
         self.batch_size = batch_size
         self.eval_batch_size = eval_batch_size or batch_size
@@ -98,15 +103,19 @@ class AnomalyDataModule(L.LightningDataModule, ABC):
         return summary
 
     def input_format(self) -> dict | None:
-        """How this dataset reads an image, kept in the checkpoint for task=predict
-        (adbench.data.predict); None: one image file each. Layouts that compose one image from
-        several files override this."""
-        return None
+        """How this dataset reads an image and brings it to the model's size, kept in the
+        checkpoint for task=test and predict (adbench.data.predict); None: one image file each,
+        stretched. Layouts that compose one image from several files override this."""
+        return self.geometry_format() or None
+
+    def geometry_format(self) -> dict:
+        """The resize mode and fill, unless the default stretch."""
+        return dict(self.geometry) if self.geometry["resize"] != "stretch" else {}
 
     def make_dataset(self, samples: list[Sample], **kwargs) -> AnomalyDataset:
         """The torch Dataset over samples (kwargs go to AnomalyDataset); layouts that compose
         one image from several files override this."""
-        return AnomalyDataset(samples, self.image_size, **kwargs)
+        return AnomalyDataset(samples, self.image_size, **self.geometry, **kwargs)
 
     def train_dataloader(self) -> DataLoader:
         dataset = self.make_dataset(

@@ -9,6 +9,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
+from adbench.data.geometry import resize_transform
 from adbench.data.images import read_image, read_mask
 from adbench.data.samples import Sample
 from adbench.data.splits import SYNTHETIC
@@ -16,12 +17,6 @@ from adbench.synthesis import VALIDATION_KINDS, add_validation_anomaly
 
 # (uint8 HxWx3 image, generator) -> (float32 HxWx3 image in [0, 1], bool HxW anomaly mask)
 Synthesizer = Callable[[np.ndarray, np.random.Generator], tuple[np.ndarray, np.ndarray]]
-
-
-def resize_transform(image_size: int | Sequence[int]) -> A.Resize:
-    """Resize images with area/linear interpolation; albumentations resizes masks nearest."""
-    height, width = (image_size, image_size) if isinstance(image_size, int) else image_size
-    return A.Resize(height=int(height), width=int(width))
 
 
 class AnomalyDataset(Dataset):
@@ -43,9 +38,11 @@ class AnomalyDataset(Dataset):
         seed: int = 0,
         synthesizer: Synthesizer | None = None,
         validation_kinds: Sequence[str] = tuple(VALIDATION_KINDS),
+        resize: str = "stretch",
+        fill: float = 0,
     ) -> None:
         self.samples = list(samples)
-        self.transform = A.Compose([*augmentations, resize_transform(image_size)])
+        self.transform = A.Compose([*augmentations, resize_transform(image_size, resize, fill)])
         self.seed = seed
         self.synthesizer = synthesizer
         self.validation_kinds = tuple(validation_kinds)

@@ -13,6 +13,7 @@ import lightning as L
 from torch.utils.data import DataLoader
 
 from adbench.data.dataset import AnomalyDataset
+from adbench.data.geometry import geometry_of
 from adbench.data.images import check_samples
 from adbench.data.road import ROADIMAGES, roadimages_predict_dataset
 from adbench.data.samples import Sample, list_images
@@ -42,9 +43,11 @@ class PredictDataModule(L.LightningDataModule):
 
 
 def _predict_dataset(path: Path, image_size, input_format: dict | None) -> AnomalyDataset:
+    geometry = geometry_of(input_format)
     layout = (input_format or {}).get("layout")
     if layout == ROADIMAGES:
-        return roadimages_predict_dataset(path, image_size, input_format["height_scaling"])
+        scaling = input_format["height_scaling"]
+        return roadimages_predict_dataset(path, image_size, scaling, **geometry)
     if layout is not None:
         raise AdbenchError(
             f"the checkpoint's images were read as {layout!r}, which this adbench cannot read: "
@@ -54,4 +57,4 @@ def _predict_dataset(path: Path, image_size, input_format: dict | None) -> Anoma
     if not samples:
         raise AdbenchError(f"predict.input={path} holds no images (.png, .jpg, ...)")
     check_samples(samples)
-    return AnomalyDataset(samples, image_size)
+    return AnomalyDataset(samples, image_size, **geometry)

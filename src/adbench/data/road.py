@@ -60,11 +60,12 @@ class RoadImagesDataModule(AnomalyDataModule):
         return split_good(good, bad, self.train_split, self.seed)
 
     def input_format(self) -> dict:
-        return {"layout": ROADIMAGES, "height_scaling": self.height_scaling}
+        layout = {"layout": ROADIMAGES, "height_scaling": self.height_scaling}
+        return layout | self.geometry_format()
 
     def make_dataset(self, samples: list[Sample], **kwargs) -> AnomalyDataset:
         return RoadImagesDataset(
-            samples, self.image_size, self.heights, self.height_scaling, **kwargs
+            samples, self.image_size, self.heights, self.height_scaling, **self.geometry, **kwargs
         )
 
 
@@ -86,7 +87,7 @@ def _key(sample: Sample) -> str:
 
 
 def roadimages_predict_dataset(
-    directory: Path, image_size, height_scaling: str, key: str = "predict.input"
+    directory: Path, image_size, height_scaling: str, key: str = "predict.input", **geometry
 ) -> RoadImagesDataset:
     """New road patches to score, read as in training: directory/{height_files,intensity_files}
     with files paired by name."""
@@ -99,4 +100,4 @@ def roadimages_predict_dataset(
         )
     pairs = scan_pairs(directory)
     samples = [Sample(intensity, 0) for intensity, _ in pairs]
-    return RoadImagesDataset(samples, image_size, dict(pairs), height_scaling)
+    return RoadImagesDataset(samples, image_size, dict(pairs), height_scaling, **geometry)

@@ -9,6 +9,7 @@ from typing import Any
 
 import torch
 
+from adbench.data.geometry import geometry_of
 from adbench.errors import AdbenchError
 from adbench.methods.base import AnomalyModule
 from adbench.methods.crn.losses import LossWeights, pair_losses
@@ -241,6 +242,7 @@ class CrnModule(AnomalyModule):
             torch.cat([batch["reconstructions"] for batch in batches]),
             torch.cat([batch["maps"].cpu() for batch in batches]),
             torch.cat([batch["original_size"] for batch in batches]),
+            geometry_of(self.input_format)["resize"],
         )
 
     # checkpoints also carry the random streams, so a resumed run continues them

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from PIL import Image
 
+from adbench.data.geometry import to_original
 from adbench.data.images import read_image
 
 FOLDERS = ("inputs", "reconstructions", "differences")
@@ -26,11 +26,12 @@ def write_reconstruction_outputs(
     reconstructions: torch.Tensor,
     maps: torch.Tensor,
     original_sizes: torch.Tensor,
+    resize: str = "stretch",
 ) -> None:
     """inputs/, reconstructions/, differences/ under out_dir: one PNG per image, named after it.
 
-    reconstructions (N,3,h,w) and maps (N,1,h,w) at the model's size are resized (bilinear)
-    to each original (height, width) from original_sizes (N,2).
+    reconstructions (N,3,h,w) and maps (N,1,h,w) at the model's size are mapped back (bilinear,
+    undoing the dataset's `resize`) to each original (height, width) from original_sizes (N,2).
     """
     for folder in FOLDERS:
         (out_dir / folder).mkdir(parents=True, exist_ok=True)
@@ -38,22 +39,12 @@ def write_reconstruction_outputs(
         height, width = (int(v) for v in original_sizes[index])
         name = Path(path).stem + ".png"
         Image.fromarray(read_image(Path(path))).save(out_dir / "inputs" / name)
-        reconstruction = resize_to(reconstructions[index], height, width)
+        reconstruction = to_original(reconstructions[index], (height, width), resize)
         Image.fromarray(to_uint8(reconstruction.permute(1, 2, 0))).save(
             out_dir / "reconstructions" / name
         )
-        difference = resize_to(maps[index], height, width)[0]
+        difference = to_original(maps[index], (height, width), resize)[0]
         Image.fromarray(to_uint8(difference)).save(out_dir / "differences" / name)
-
-
-def resize_to(image: torch.Tensor, height: int, width: int) -> torch.Tensor:
-    """(C,h,w) -> (C,height,width), bilinear."""
-    if image.shape[-2:] == (height, width):
-        return image.float()
-    resized = F.interpolate(
-        image[None].float(), size=(height, width), mode="bilinear", align_corners=False
-    )
-    return resized[0]
 
 
 def to_uint8(values: torch.Tensor) -> np.ndarray:
