@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
-import re
 
 import pytest
 import torch
+from google.protobuf import text_format
+from tritonclient.grpc import model_config_pb2
 
 from adbench.checkpoints import load_module
 from adbench.export import ServingModel
@@ -30,25 +31,23 @@ def test_torchscript_round_trip_gives_the_same_outputs(
         assert torch.allclose(want, have, atol=1e-5)
 
 
-def parse_pbtxt(text: str) -> dict:
-    """The fields a test needs from config.pbtxt: top-level scalars and tensor blocks."""
-    tensors = {
-        kind: [
-            {
-                "name": re.search(r'name: "([^"]+)"', block).group(1),
-                "data_type": re.search(r"data_type: (\w+)", block).group(1),
-                "dims": [
-                    int(d) for d in re.search(r"dims: \[([^\]]*)\]", block).group(1).split(",")
-                ],
-            }
-            for block in re.findall(
-                r"\{([^{}]*)\}", re.search(rf"^{kind} \[(.*?)^\]", text, re.M | re.S).group(1)
-            )
-        ]
-        for kind in ("input", "output")
+def parse_pbtxt(text: str) -> model_config_pb2.ModelConfig:
+    """config.pbtxt read with Triton's own schema (a typo or unknown field fails here)."""
+    return text_format.Parse(text, model_config_pb2.ModelConfig())
+
+
+def onnx_tensors(path) -> dict[str, tuple[list, int]]:
+    """name -> (dims as declared, element type) of an ONNX model's inputs and outputs."""
+    import onnx
+
+    graph = onnx.load(str(path)).graph
+    return {
+        t.name: (
+            [d.dim_param or d.dim_value for d in t.type.tensor_type.shape.dim],
+            t.type.tensor_type.elem_type,
+        )
+        for t in [*graph.input, *graph.output]
     }
-    scalars = dict(re.findall(r'^(\w+): "?([^"\n]+)"?$', text, re.M))
-    return {**scalars, **tensors, "dynamic_batching": "dynamic_batching {" in text}
 
 
 @pytest.mark.parametrize(
@@ -86,9 +85,15 @@ def test_triton_repository_has_what_triton_needs(
         calibration["decision_threshold"] == 0.5 and calibration["image"]["threshold"] is not None
     )
     config = parse_pbtxt((model_dir / "config.pbtxt").read_text())
-    assert config["name"] == "padim" and config["platform"] == platform
-    assert config["max_batch_size"] == "4" and config["dynamic_batching"]
-    assert [t["name"] for t in config["input"] + config["output"]] == names
-    assert config["input"][0]["dims"] == [3, image_size, image_size]
-    assert [t["dims"] for t in config["output"]] == [[1], [1, image_size, image_size]]
-    assert {t["data_type"] for t in config["input"] + config["output"]} == {"TYPE_FP32"}
+    assert config.name == "padim" and config.platform == platform
+    assert config.max_batch_size == 4 and config.HasField("dynamic_batching")
+    tensors = [*config.input, *config.output]
+    assert [t.name for t in tensors] == names
+    assert list(config.input[0].dims) == [3, image_size, image_size]
+    assert [list(t.dims) for t in config.output] == [[1], [1, image_size, image_size]]
+    assert {model_config_pb2.DataType.Name(t.data_type) for t in tensors} == {"TYPE_FP32"}
+    if export_format == "onnx":  # the served file declares the same tensors, batch axis first
+        declared = onnx_tensors(model_dir / "1" / file_name)
+        for tensor in tensors:
+            dims, elem_type = declared[tensor.name]
+            assert dims == ["batch", *tensor.dims] and elem_type == 1  # 1: FLOAT

@@ -32,7 +32,27 @@ def export_onnx(model: nn.Module, example: torch.Tensor, path: Path, opset: int 
             output_names=list(OUTPUT_NAMES),
             dynamic_axes=dynamic,
         )
+    _name_output_dims(path, tuple(example.shape[-2:]))
     return path
+
+
+def _name_output_dims(path: Path, image_size: tuple[int, int]) -> None:
+    """Outputs declared as (batch, 1) scores and (batch, 1, H, W) maps: the tracer leaves their
+    non-batch axes symbolic (a map's height and width even named after the batch axis)."""
+    import onnx
+
+    height, width = image_size
+    shapes = {OUTPUT_NAMES[0]: ["batch", 1], OUTPUT_NAMES[1]: ["batch", 1, height, width]}
+    model = onnx.load(str(path))
+    for output in model.graph.output:
+        dims = output.type.tensor_type.shape.dim
+        for dim, size in zip(dims, shapes[output.name], strict=True):
+            if isinstance(size, str):
+                dim.dim_param = size
+            else:
+                dim.dim_value = size
+    onnx.checker.check_model(model)
+    onnx.save(model, str(path))
 
 
 def run_onnx(path: Path, images: torch.Tensor) -> tuple[np.ndarray, ...]:
