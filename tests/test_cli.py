@@ -44,6 +44,7 @@ def test_unknown_task(tmp_path):
     [
         (("task=predict", "predict.input=."), "ckpt_path"),
         (("task=predict", "ckpt_path=missing.ckpt", "predict.input=."), "missing.ckpt"),
+        (("task=predict", "ckpt_path=missing.ckpt", "predict.input=[a,b]"), "predict.input="),
     ],
 )
 def test_predict_inputs(tmp_path, args, fragment):

@@ -182,6 +182,8 @@ def build(cfg: DictConfig) -> tuple[L.LightningModule, L.LightningDataModule]:
 def predict(cfg: DictConfig, out_dir: Path) -> None:
     if not cfg.predict.input:
         raise AdbenchError("predict.input is not set: pass predict.input=DIR (a folder of images)")
+    if not isinstance(cfg.predict.input, str):
+        raise AdbenchError(f"predict.input={cfg.predict.input} is not one folder: one per run")
     module = load_module(cfg.ckpt_path, cfg.model._target_)
     datamodule = PredictDataModule(
         cfg.predict.input,

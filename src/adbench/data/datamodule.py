@@ -284,6 +284,7 @@ class FolderDataModule(AnomalyDataModule):
         **kwargs,
     ) -> None:
         super().__init__(**kwargs)
+        require_single(root=root)
         self.layout = {
             "normal_dir": normal_dir,
             "abnormal_dir": abnormal_dir,
