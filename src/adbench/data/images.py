@@ -10,11 +10,19 @@ from PIL import Image, UnidentifiedImageError
 from adbench.data.samples import Sample
 from adbench.errors import AdbenchError
 
+# the largest value of each PIL grey mode (16-bit PNGs open as "I;16" or, in older Pillow, "I")
+MODE_MAXIMUM = {"L": 255.0, "I;16": 65535.0, "I;16B": 65535.0, "I;16L": 65535.0, "I": 65535.0}
+
 
 def read_image(path: Path) -> np.ndarray:
-    """An HxWx3 uint8 RGB array (grey and RGBA images are converted)."""
+    """An HxWx3 uint8 RGB array (grey and RGBA images are converted; 16-bit grey images are
+    scaled by their bit depth, never clipped at 255)."""
     try:
         with Image.open(path) as image:
+            if image.mode != "L" and image.mode in MODE_MAXIMUM:
+                grey = np.asarray(image, dtype=np.float32) / MODE_MAXIMUM[image.mode]
+                grey = np.rint(np.clip(grey, 0.0, 1.0) * 255).astype(np.uint8)
+                return np.repeat(grey[..., None], 3, axis=-1)
             return np.asarray(image.convert("RGB"))
     except (OSError, UnidentifiedImageError, ValueError) as error:
         raise AdbenchError(f"cannot read image {path}: {error}") from error

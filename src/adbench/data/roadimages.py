@@ -19,7 +19,7 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from adbench.data.dataset import AnomalyDataset
-from adbench.data.images import image_size_of
+from adbench.data.images import MODE_MAXIMUM, image_size_of
 from adbench.data.samples import Sample, list_images
 from adbench.errors import AdbenchError
 
@@ -30,8 +30,6 @@ EXPECTED = (
     f"expected <root>/{GOOD}/{{{HEIGHT},{INTENSITY}}}/*.png "
     f"and <root>/{BAD}/{{{HEIGHT},{INTENSITY}}}/*.png"
 )
-# the largest value of each PIL grey mode (16-bit PNGs open as "I;16" or, in older Pillow, "I")
-MODE_MAXIMUM = {"L": 255.0, "I;16": 65535.0, "I;16B": 65535.0, "I;16L": 65535.0, "I": 65535.0}
 
 
 def scan_roadimages(root: str | Path) -> tuple[list[Sample], list[Sample], dict[Path, Path]]:
