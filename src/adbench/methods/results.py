@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import torch
 
@@ -65,7 +66,19 @@ def compute_metrics(
     thresholds = calibration.thresholds() if calibration is not None else None
     if thresholds:
         metrics |= metrics_at_threshold(data["scores"], labels, thresholds["image"], "image")
+        if calibration.image_min == calibration.image_max:
+            notes.append(
+                f"every validation image scored {float(calibration.image_min):.6g}: the model "
+                "cannot tell images apart (blank or constant training images?), so normalised "
+                "scores and predictions carry no information"
+            )
     with_mask = data["has_mask"]
+    unmasked = [path for path, label, known in zip(results.paths, labels, with_mask, strict=True)
+                if label == 1 and not known]  # fmt: skip
+    if unmasked:
+        names = ", ".join(Path(path).name for path in unmasked[:3])
+        more = f" and {len(unmasked) - 3} more" if len(unmasked) > 3 else ""
+        notes.append(f"{len(unmasked)} anomalous images have no mask ({names}{more})")
     if not bool(with_mask[labels == 1].any()):
         notes.append("no anomalous image has a pixel mask: pixel metrics skipped")
     else:
