@@ -86,3 +86,27 @@ def test_help_lists_the_groups_a_user_picks_and_hydras_flags(tmp_path):
     assert "preset/model" not in result.stdout  # chosen by preset=, never by hand
     for flag in ("--multirun,-m", "--cfg,-c", "--info,-i", "--shell-completion,-sc"):
         assert flag in result.stdout
+
+
+def test_sigterm_during_training_is_a_failure_with_one_line(tmp_path, mvtec_tree):
+    import signal
+    import time
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "adbench", "model=draem", "preset=demo", "model.epochs=1000",
+         "dataset=mvtec", f"dataset.root={mvtec_tree}", "dataset.category=cat",
+         f"output_dir={tmp_path}/out"],
+        cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    started = tmp_path / "out" / "logs" / "hparams.yaml"  # the CSV logger writes it at fit start
+    deadline = time.monotonic() + 120
+    while not started.exists() and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.2)
+    time.sleep(1.0)
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 143, stderr[-2000:]
+    errors = [line for line in stderr.splitlines() if line.startswith("adbench: error:")]
+    assert len(errors) == 1 and "stopped by SIGTERM" in errors[0]
+    assert not (tmp_path / "out" / "metrics.json").exists()
+    assert not (tmp_path / "out" / "model.ckpt").exists()

@@ -13,6 +13,12 @@ from adbench.errors import AdbenchError
 from adbench.sweep_jobs import register_job_dir_resolver
 from adbench.sweep_jobs.job_status import fail_multirun_job, in_multirun
 
+SIGTERM_MESSAGE = (
+    "stopped by SIGTERM before the run finished: no test results were written (a run writes "
+    "model.ckpt and metrics.json only when it completes)"
+)
+SIGTERM_EXIT_STATUS = 143  # 128 + SIGTERM, what schedulers expect of a terminated job
+
 register_job_dir_resolver()  # hydra.sweep.subdir: job folders named after the swept values
 register_config_groups_resolver()  # hydra.help.template: the groups a user chooses from
 
@@ -29,6 +35,13 @@ def main(cfg: DictConfig) -> float | None:
         value = run(cfg)
         failed = False
         return value
+    except SystemExit as stop:
+        from lightning.pytorch.utilities.exceptions import SIGTERMException
+
+        if not isinstance(stop, SIGTERMException):  # Lightning's is a SystemExit with code 0
+            raise
+        print(f"adbench: error: {SIGTERM_MESSAGE}", file=sys.stderr)
+        sys.exit(SIGTERM_EXIT_STATUS)
     except Exception as error:
         message = user_error(error)
         if in_multirun():
