@@ -132,6 +132,15 @@ def test_unreadable_image_is_named(mvtec_tree):
         make(mvtec_tree)
 
 
+@pytest.mark.parametrize("kind", ["test/dent/001.png", "ground_truth/dent/001_mask.png"])
+def test_truncated_test_image_or_mask_is_found_before_training(mvtec_tree, kind):
+    truncated = mvtec_tree / "cat" / kind
+    data = truncated.read_bytes()
+    truncated.write_bytes(data[: len(data) // 2])  # a valid header, half the pixels
+    with pytest.raises(AdbenchError, match=rf"cannot read (image|mask) .*{truncated.name}"):
+        make(mvtec_tree)  # setup, before any fit
+
+
 def test_folder_datamodule_anomalies_without_masks_have_no_mask(tmp_path, mvtec_tree):
     module = FolderDataModule(
         normal_dir=str(mvtec_tree / "cat" / "train" / "good"),

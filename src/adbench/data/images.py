@@ -37,22 +37,26 @@ def read_mask(path: Path) -> np.ndarray:
         raise AdbenchError(f"cannot read mask {path}: {error}") from error
 
 
-def image_size_of(path: Path, kind: str = "image") -> tuple[int, int]:
-    """(height, width) from the file header, without decoding the pixels."""
+def image_size_of(path: Path, kind: str = "image", verify: bool = False) -> tuple[int, int]:
+    """(height, width) from the file header, without decoding the pixels; with verify, the
+    whole file is also checked (a truncated or corrupt PNG fails here, not after training)."""
     try:
         with Image.open(path) as image:
             width, height = image.size
+            if verify:
+                image.verify()
             return height, width
-    except (OSError, UnidentifiedImageError, ValueError) as error:
+    except (OSError, UnidentifiedImageError, ValueError, SyntaxError) as error:
         raise AdbenchError(f"cannot read {kind} {path}: {error}") from error
 
 
 def check_samples(samples: list[Sample]) -> None:
-    """Fail early, naming the file, on unreadable images and masks of the wrong size."""
+    """Fail early, naming the file, on unreadable or truncated images and on masks of the wrong
+    size: before any training starts."""
     for sample in samples:
-        size = image_size_of(sample.image)
+        size = image_size_of(sample.image, verify=True)
         if sample.mask is not None:
-            mask_size = image_size_of(sample.mask, "mask")
+            mask_size = image_size_of(sample.mask, "mask", verify=True)
             if mask_size != size:
                 raise AdbenchError(
                     f"mask {sample.mask} is {mask_size[1]}x{mask_size[0]} but its image "
