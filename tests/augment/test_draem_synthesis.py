@@ -123,7 +123,11 @@ def loader_batches(mvtec_tree, num_workers: int, epochs: int = 2) -> list[dict]:
     )  # fmt: skip
     module.setup()
     loader = module.train_dataloader()
-    return [batch for _ in range(epochs) for batch in loader]
+    batches = []
+    for epoch in range(epochs):
+        loader.sampler.set_epoch(epoch)  # as Lightning does before each epoch
+        batches.extend(loader)
+    return batches
 
 
 def test_training_items_carry_synthesis_reproducible_whatever_the_workers(mvtec_tree):

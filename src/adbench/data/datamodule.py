@@ -70,6 +70,7 @@ class AnomalyDataModule(L.LightningDataModule, ABC):
         self.seed = seed
         self.augmentations = list(augmentations or ())
         self.anomaly_synthesis = anomaly_synthesis
+        self.resume_position: tuple[int, int] | None = None
         self.train_samples: list[Sample] = []
         self.val_samples: list[Sample] = []
         self.test_samples: list[Sample] = []
@@ -117,6 +118,10 @@ class AnomalyDataModule(L.LightningDataModule, ABC):
         one image from several files override this."""
         return AnomalyDataset(samples, self.image_size, **self.geometry, **kwargs)
 
+    def resume_at(self, epoch: int, batches_done: int) -> None:
+        """A resumed run: its training data starts at `epoch`, after `batches_done` batches."""
+        self.resume_position = (epoch, batches_done)
+
     def train_dataloader(self) -> DataLoader:
         dataset = self.make_dataset(
             self.train_samples,
@@ -124,9 +129,10 @@ class AnomalyDataModule(L.LightningDataModule, ABC):
             seed=self.seed,
             synthesizer=self.anomaly_synthesis,
         )
-        if self.anomaly_synthesis is None:
-            return self._loader(dataset, self.batch_size, shuffle=True)
         sampler = EpochSampler(len(dataset), self.seed)
+        if self.resume_position is not None:
+            epoch, batches_done = self.resume_position
+            sampler.start_at(epoch, batches_done * self.batch_size)
         return self._loader(dataset, self.batch_size, sampler=sampler)
 
     def val_dataloader(self) -> DataLoader:
@@ -142,13 +148,11 @@ class AnomalyDataModule(L.LightningDataModule, ABC):
         self,
         dataset: AnomalyDataset,
         batch_size: int,
-        shuffle: bool = False,
         sampler: Sampler | None = None,
     ) -> DataLoader:
         return DataLoader(
             dataset,
             batch_size=batch_size,
-            shuffle=shuffle,
             sampler=sampler,
             num_workers=self.num_workers,
             persistent_workers=self.num_workers > 0,
@@ -171,18 +175,28 @@ def _checked_validation_kinds(kinds: Sequence[str] | None) -> tuple[str, ...]:
 
 class EpochSampler(Sampler[tuple[int, int]]):
     """A new order every epoch, drawn from (seed, epoch); yields (epoch, index) pairs so that
-    per-item randomness (anomaly synthesis) depends on the epoch but not on the worker count."""
+    per-item randomness (augmentation, anomaly synthesis) depends on the epoch but not on the
+    worker count. Lightning sets the epoch (`set_epoch`) before each epoch; `start_at` makes a
+    resumed run's first epoch go on after the items it had already trained on."""
 
     def __init__(self, length: int, seed: int = 0) -> None:
-        self.length, self.seed, self.epoch = length, seed, 0
+        self.length, self.seed, self.epoch, self.skip = length, seed, 0, 0
 
     def __len__(self) -> int:
         return self.length
 
+    def set_epoch(self, epoch: int) -> None:
+        if epoch != self.epoch:
+            self.epoch, self.skip = epoch, 0
+
+    def start_at(self, epoch: int, items_done: int) -> None:
+        """The next pass is `epoch`, without its first `items_done` items."""
+        self.epoch, self.skip = epoch, items_done
+
     def __iter__(self):
-        epoch, self.epoch = self.epoch, self.epoch + 1
-        for index in np.random.default_rng([self.seed, epoch]).permutation(self.length):
-            yield epoch, int(index)
+        order = np.random.default_rng([self.seed, self.epoch]).permutation(self.length)
+        for index in order[self.skip :]:
+            yield self.epoch, int(index)
 
 
 def require_single(**values: object) -> None:

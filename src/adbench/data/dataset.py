@@ -25,9 +25,10 @@ class AnomalyDataset(Dataset):
     Samples whose defect_type is "synthetic" get a validation anomaly (adbench.synthesis) of one
     of `validation_kinds`, drawn from a generator seeded by (seed, index), so a validation set
     is the same in every epoch and every run.
-    With a `synthesizer` (training-time anomaly synthesis, e.g. DRAEM's), items also carry
-    `augmented_image` and `anomaly_mask`, drawn from a generator seeded by (seed, epoch, index);
-    the index may be an (epoch, index) pair, as EpochSampler yields.
+    Training augmentations are drawn from (seed, epoch, index); with a `synthesizer`
+    (training-time anomaly synthesis, e.g. DRAEM's), items also carry `augmented_image` and
+    `anomaly_mask`, drawn from a generator seeded by (seed, epoch, index). The index may be an
+    (epoch, index) pair, as EpochSampler yields.
     """
 
     def __init__(
@@ -43,6 +44,7 @@ class AnomalyDataset(Dataset):
     ) -> None:
         self.samples = list(samples)
         self.transform = A.Compose([*augmentations, resize_transform(image_size, resize, fill)])
+        self.augmented = bool(augmentations)
         self.seed = seed
         self.synthesizer = synthesizer
         self.validation_kinds = tuple(validation_kinds)
@@ -67,6 +69,8 @@ class AnomalyDataset(Dataset):
             mask = read_mask(sample.mask)
         else:  # normals have an all-zero mask; anomalies without one have none (has_mask)
             mask = np.zeros((height, width), dtype=bool)
+        if self.augmented:  # seeded per (seed, epoch, item): same draws in a resumed run
+            self.transform.set_random_seed(_item_seed(self.seed, epoch, index))
         out = self.transform(image=image, mask=mask.astype(np.uint8))
         item = {
             "image": torch.tensor(out["image"]).permute(2, 0, 1).float().div(255),
@@ -85,3 +89,8 @@ class AnomalyDataset(Dataset):
             item["augmented_image"] = torch.from_numpy(augmented).permute(2, 0, 1).float()
             item["anomaly_mask"] = torch.from_numpy(anomaly).unsqueeze(0).float()
         return item
+
+
+def _item_seed(seed: int, epoch: int, index: int) -> int:
+    """A 32-bit seed for one item of one epoch."""
+    return int(np.random.SeedSequence([seed, epoch, index]).generate_state(1)[0])
