@@ -174,3 +174,69 @@ def test_letterboxed_model_predicts_and_tests_as_it_was_trained(compose_config, 
         assert float(row["raw_score"]) == pytest.approx(tested[row["file"]], rel=1e-5)
     run(compose_config("task=test", *later, *common, f"output_dir={out.parent / 'tested'}"))
     assert read_csv(out.parent / "tested" / "scores.csv") == read_csv(out / "scores.csv")
+
+
+def test_one_unreadable_image_costs_only_its_own_score(
+    trained_run, compose_config, mvtec_tree, tmp_path, capsys
+):
+    cfg, out, _ = trained_run
+    folder = tmp_path / "new_images"
+    folder.mkdir()
+    for image in (mvtec_tree / "cat" / "test" / "dent").glob("*.png"):
+        (folder / image.name).write_bytes(image.read_bytes())
+    data = (folder / "000.png").read_bytes()
+    (folder / "broken.png").write_bytes(data[: len(data) // 2])  # a valid header, half the pixels
+    run(
+        compose_config(
+            "task=predict",
+            f"model={cfg.model._target_.split('.')[2]}",
+            f"ckpt_path={out / 'model.ckpt'}",
+            f"predict.input={folder}",
+            f"output_dir={tmp_path / 'predict'}",
+        )
+    )
+    scored = read_csv(tmp_path / "predict" / "anomaly_scores.csv")
+    assert sorted(Path(row["file"]).name for row in scored) == ["000.png", "001.png", "002.png"]
+    skipped = read_csv(tmp_path / "predict" / "unreadable.csv")
+    assert [Path(row["file"]).name for row in skipped] == ["broken.png"]
+    assert "1 image(s) could not be read" in capsys.readouterr().err
+
+
+def test_a_run_owns_its_directory(trained_run, compose_config):
+    cfg, out, _ = trained_run
+    with pytest.raises(AdbenchError, match=r"already holds another run's files.*overwrite=true"):
+        run(cfg)  # the same output_dir again: its files are not mixed with a new run's
+    assert len(list((out / "heatmaps").rglob("*.png"))) == 6  # untouched
+    run(
+        compose_config(
+            *tiny_padim(cfg.dataset.root), "output.heatmaps=false", "output.overwrite=true"
+        )
+    )
+    assert not (out / "heatmaps").exists()  # the earlier run's panels are gone
+
+
+def test_figures_that_cannot_be_written_cost_no_metrics(compose_config, mvtec_tree, monkeypatch):
+    import adbench.outputs
+
+    def unwritable(path, panel):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(adbench.outputs, "save_panel", unwritable)
+    cfg = compose_config(*tiny_padim(mvtec_tree))
+    run(cfg)
+    summary = json.loads((Path(cfg.output_dir) / "metrics.json").read_text())
+    assert 0 <= summary["metrics"]["image_auroc"] <= 1
+    assert any(
+        "figures not written" in note and "Permission denied" in note for note in summary["notes"]
+    )
+
+
+def tiny_padim(root) -> list[str]:
+    return [
+        "model=padim",
+        "dataset=mvtec",
+        f"dataset.root={root}",
+        "dataset.category=cat",
+        "dataset.image_size=32",
+        "model.n_features=20",
+    ]

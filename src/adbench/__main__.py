@@ -10,6 +10,7 @@ from omegaconf.errors import MissingMandatoryValue
 
 from adbench.config_groups import register_config_groups_resolver
 from adbench.errors import AdbenchError
+from adbench.runs.resume import command_line_for_resume
 from adbench.sweep_jobs import register_job_dir_resolver
 from adbench.sweep_jobs.job_status import fail_multirun_job, in_multirun
 
@@ -17,6 +18,7 @@ SIGTERM_MESSAGE = (
     "stopped by SIGTERM before the run finished: no test results were written (a run writes "
     "model.ckpt and metrics.json only when it completes)"
 )
+SIGTERM_RESUME_HINT = "; its training was saved: continue with resume={run_dir}"
 SIGTERM_EXIT_STATUS = 143  # 128 + SIGTERM, what schedulers expect of a terminated job
 
 register_job_dir_resolver()  # hydra.sweep.subdir: job folders named after the swept values
@@ -40,7 +42,7 @@ def main(cfg: DictConfig) -> float | None:
 
         if not isinstance(stop, SIGTERMException):  # Lightning's is a SystemExit with code 0
             raise
-        print(f"adbench: error: {SIGTERM_MESSAGE}", file=sys.stderr)
+        print(f"adbench: error: {SIGTERM_MESSAGE}{_resume_hint(cfg)}", file=sys.stderr)
         sys.exit(SIGTERM_EXIT_STATUS)
     except Exception as error:
         message = user_error(error)
@@ -52,6 +54,17 @@ def main(cfg: DictConfig) -> float | None:
         sys.exit(2)
     finally:
         finish_wandb_run(failed)
+
+
+def _resume_hint(cfg: DictConfig) -> str:
+    """How to continue a stopped run, when it left a checkpoint to continue from."""
+    from pathlib import Path
+
+    from adbench.runs.checkpointing import RESUME_CHECKPOINT
+
+    run_dir = Path(cfg.output_dir)
+    saved = (run_dir / RESUME_CHECKPOINT).is_file()
+    return SIGTERM_RESUME_HINT.format(run_dir=run_dir) if saved else ""
 
 
 def user_error(error: BaseException) -> str | None:
@@ -70,7 +83,7 @@ def user_error(error: BaseException) -> str | None:
 def cli() -> None:
     """The `adbench` command: `main` with `output_dir=DIR` naming the whole run directory."""
     try:
-        sys.argv[1:] = with_run_dir(sys.argv[1:])
+        sys.argv[1:] = with_run_dir(command_line_for_resume(sys.argv[1:]))
     except AdbenchError as error:
         print(f"adbench: error: {error}", file=sys.stderr)
         sys.exit(2)

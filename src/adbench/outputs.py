@@ -21,8 +21,9 @@ def write_test_outputs(
     heatmaps: bool,
     roc: bool,
     geometry: dict | None = None,
-) -> None:
-    """scores.csv (file, label, defect, raw, normalised, prediction), heatmaps/, roc_curve.png."""
+) -> list[str]:
+    """scores.csv (file, label, defect, raw, normalised, prediction), heatmaps/, roc_curve.png;
+    notes on figures that could not be written (the scores and metrics are not lost for them)."""
     data = results.stacked()
     normalized = calibration.normalize_scores(data["scores"])
     rows = [
@@ -34,23 +35,27 @@ def write_test_outputs(
     ]  # fmt: skip
     header = ["file", "label", "defect_type", "raw_score", "normalized_score", "prediction"]
     write_csv_atomic(out_dir / "scores.csv", header, rows)
-    if roc and data["labels"].min() != data["labels"].max():
-        save_roc_curve(
-            out_dir / "roc_curve.png", data["scores"].numpy(), data["labels"].numpy(), "image ROC"
-        )
-    if heatmaps:
-        masks = [
-            m if known else None for m, known in zip(data["masks"], data["has_mask"], strict=False)
-        ]
-        write_heatmaps(
-            out_dir / "heatmaps",
-            results.paths,
-            data["maps"],
-            calibration,
-            masks,
-            results.defect_types,
-            geometry,
-        )
+    try:
+        if roc and data["labels"].min() != data["labels"].max():
+            labels = data["labels"].numpy()
+            save_roc_curve(out_dir / "roc_curve.png", data["scores"].numpy(), labels, "image ROC")
+        if heatmaps:
+            masks = [
+                m if known else None
+                for m, known in zip(data["masks"], data["has_mask"], strict=False)
+            ]
+            write_heatmaps(
+                out_dir / "heatmaps",
+                results.paths,
+                data["maps"],
+                calibration,
+                masks,
+                results.defect_types,
+                geometry,
+            )
+    except OSError as error:
+        return [f"figures not written ({error}): the metrics and scores.csv are complete"]
+    return []
 
 
 def write_predictions(

@@ -4,6 +4,7 @@ predict, benchmark, export, or preview the training data."""
 from __future__ import annotations
 
 import logging
+import sys
 import time
 import warnings
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 import lightning as L
 import torch
 from hydra.utils import instantiate
+from lightning.pytorch.utilities.rank_zero import rank_zero_only
 from omegaconf import DictConfig, OmegaConf
 
 from adbench.checkpoints import load_module
@@ -20,13 +22,23 @@ from adbench.errors import AdbenchError
 from adbench.export.task import export
 from adbench.optuna_pruning import pruned_at, pruning_callbacks, record_trial_outputs
 from adbench.outputs import write_predictions, write_test_outputs
-from adbench.reporting import format_metrics_table, write_json_atomic
+from adbench.reporting import format_metrics_table, write_csv_atomic, write_json_atomic
+from adbench.runs.checkpointing import (
+    RESUME_CHECKPOINT,
+    ResumeCheckpoint,
+    remove_resume_checkpoint,
+)
+from adbench.runs.log_history import LogHistory
+from adbench.runs.seeding import BatchSeeding
+from adbench.runs.start import recorded_validation, start_run
+from adbench.sweep_jobs.job_status import in_multirun
 from adbench.tensorboard_logging import log_run_to_tensorboard
 from adbench.throughput import benchmark
 from adbench.visualize import save_panel
 from adbench.visualize.preview import preview_grid, preview_tiles
 from adbench.wandb_logging import log_config, log_heatmaps
 
+UNREADABLE_FILE = "unreadable.csv"  # task=predict: input images skipped, with the reason
 TASKS = ("train", "test", "predict", "benchmark", "export", "preview")
 
 # Lightning's notes that are expected here (methods without optimizer, frozen backbones, ...)
@@ -39,6 +51,9 @@ EXPECTED_WARNINGS = (
     r".*isinstance\(treespec, LeafSpec\)",
     r".*sync_dist=True.*in distributed setting",  # DDP: results are gathered, ranks agree
     r".*Using `DistributedSampler` with the dataloaders",  # DDP: its repeats are dropped
+    # resume=: the sampler goes on mid-epoch and the CSV history is logged again (runs/)
+    r".*resuming from a checkpoint that ended before the epoch ended",
+    r".*Previous log files in this directory will be deleted",
 )
 
 
@@ -61,7 +76,11 @@ def run(cfg: DictConfig) -> float | None:
             "train run fits a new model: to continue training a checkpoint pass resume=PATH"
         )
     out_dir = Path(cfg.output_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    # DDP: the ranks that rank 0 launches write into its directory
+    start = start_run(cfg, out_dir, in_multirun(), claim=rank_zero_only.rank == 0)
+    if start.done:
+        print(f"{out_dir}: this job finished earlier with the same settings; results kept")
+        return recorded_validation(out_dir)
     quiet_lightning()
     L.seed_everything(cfg.seed, verbose=False)
     OmegaConf.save(cfg, out_dir / "config.yaml", resolve=True)
@@ -79,16 +98,17 @@ def run(cfg: DictConfig) -> float | None:
     if cfg.task == "preview":
         preview(cfg, out_dir)
         return None
-    return train(cfg, out_dir)
+    return train(cfg, out_dir, start.checkpoint)
 
 
-def train(cfg: DictConfig, out_dir: Path) -> float | None:
+def train(cfg: DictConfig, out_dir: Path, checkpoint: Path | None = None) -> float | None:
+    """Fit (from `checkpoint` when resuming), calibrate, test; the validation image AUROC."""
     module, datamodule = build(cfg)
     trainer = _trainer(cfg)
-    trainer.callbacks.extend(pruning_callbacks())  # inside an Optuna sweep: report, prune
+    trainer.callbacks.extend(_training_callbacks(cfg, out_dir, module, trainer, checkpoint))
     log_config(trainer.loggers, cfg)
     started = time.perf_counter()
-    trainer.fit(module, datamodule=datamodule, ckpt_path=_resume_path(cfg))
+    trainer.fit(module, datamodule=datamodule, ckpt_path=checkpoint)
     fit_seconds = time.perf_counter() - started
     if pruned_at(trainer) is not None:
         print(f"Optuna pruned this trial at validation {pruned_at(trainer)}: no test")
@@ -108,7 +128,26 @@ def train(cfg: DictConfig, out_dir: Path) -> float | None:
     log_heatmaps(trainer.loggers, out_dir / "heatmaps", logged_heatmaps)
     figures = module.val_metrics | {f"test_{k}": v for k, v in module.test_metrics.items()}
     log_run_to_tensorboard(trainer.loggers, cfg, figures, out_dir, logged_heatmaps)
+    remove_resume_checkpoint(out_dir)  # finished: model.ckpt is the result
     return module.val_metrics.get("val_image_auroc")
+
+
+def _training_callbacks(
+    cfg: DictConfig,
+    out_dir: Path,
+    module: L.LightningModule,
+    trainer: L.Trainer,
+    checkpoint: Path | None,
+) -> list[L.Callback]:
+    """Per-batch seeding, the checkpoint for resume= (methods that train), the resumed run's
+    log history, and Optuna's reporting and pruning inside a study."""
+    callbacks: list[L.Callback] = [BatchSeeding(cfg.seed)]
+    if module.resumable:
+        every = cfg.checkpoint.every_minutes
+        callbacks.append(ResumeCheckpoint(out_dir / RESUME_CHECKPOINT, every))
+    if checkpoint is not None:
+        callbacks.append(LogHistory(trainer.loggers))
+    return [*callbacks, *pruning_callbacks()]
 
 
 def evaluate(cfg: DictConfig, out_dir: Path) -> None:
@@ -145,8 +184,9 @@ def _timed_test(trainer: L.Trainer, module: L.LightningModule, datamodule) -> fl
 def write_test_report(
     cfg: DictConfig, out_dir: Path, module: L.LightningModule, context: dict, timing: dict
 ) -> None:
-    """scores.csv, heatmaps, ROC and metrics.json of a test pass, and its table on stdout."""
-    write_test_outputs(
+    """scores.csv, heatmaps, ROC and metrics.json (last: a run is complete once it exists) of a
+    test pass, and its table on stdout."""
+    figure_notes = write_test_outputs(
         out_dir,
         module.test_results,
         module.calibration,
@@ -159,13 +199,13 @@ def write_test_report(
         "dataset": _dataset_name(cfg),
         "metrics": module.test_metrics,
         **context,
-        "notes": module.test_notes,
+        "notes": module.test_notes + figure_notes,
         "calibration": module.calibration.as_dict(),
         "timing": {**timing, "test_images": len(module.test_results)},
     }
     write_json_atomic(out_dir / "metrics.json", summary)
     print(format_metrics_table(module.test_metrics, title=f"{module.name} on {summary['dataset']}"))
-    for note in module.test_notes:
+    for note in summary["notes"]:
         print(f"note: {note}")
     print(f"outputs: {out_dir}")
 
@@ -202,6 +242,14 @@ def predict(cfg: DictConfig, out_dir: Path) -> None:
     )
     module.extra_predict_outputs(out_dir, batches)
     print(f"scored {len(paths)} images: {out_dir / 'anomaly_scores.csv'}")
+    if datamodule.unreadable:
+        write_csv_atomic(out_dir / UNREADABLE_FILE, ["file", "reason"], datamodule.unreadable)
+        first = datamodule.unreadable[0][0]
+        print(
+            f"adbench: warning: {len(datamodule.unreadable)} image(s) could not be read and have "
+            f"no score (first: {first}): listed in {out_dir / UNREADABLE_FILE}",
+            file=sys.stderr,
+        )
 
 
 def preview(cfg: DictConfig, out_dir: Path) -> None:
@@ -212,13 +260,6 @@ def preview(cfg: DictConfig, out_dir: Path) -> None:
     path = out_dir / "preview.png"
     save_panel(path, preview_grid(tiles, cfg.preview.columns))
     print(f"{len(tiles)} training samples: {path}")
-
-
-def _resume_path(cfg: DictConfig) -> str | None:
-    resume = cfg.get("resume")
-    if resume and not Path(resume).expanduser().is_file():
-        raise AdbenchError(f"resume={resume}: no such checkpoint file")
-    return str(Path(resume).expanduser()) if resume else None
 
 
 def _trainer(cfg: DictConfig, logger=None) -> L.Trainer:

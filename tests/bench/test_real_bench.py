@@ -98,7 +98,8 @@ def test_resume_reuses_a_setting_only_if_its_command_and_model_config_are_the_sa
     def fake_multirun(command, stdout, **kwargs):
         runs.append(command)
         out = tmp_path / "padim" / "moon"
-        out.mkdir(parents=True, exist_ok=True)
+        assert not out.exists()  # a rerun starts afresh: adbench refuses another run's folder
+        out.mkdir(parents=True)
         summary = {"dataset": "realphotos/moon", "metrics": {"image_auroc": len(runs) / 10}}
         (out / "metrics.json").write_text(json.dumps(summary))
 

@@ -105,16 +105,18 @@ def test_roadimages_run_skips_pixel_metrics_and_resumes(compose_config, tmp_path
     assert any("pixel metrics skipped" in note for note in summary["notes"])
     assert value == summary["validation"]["val_image_auroc"]
     assert torch.load(out / "model.ckpt", weights_only=True)["global_step"] == 6
-    latest = next((out / "checkpoints").glob("*.ckpt"))  # Lightning's checkpoint for resume
+    assert not (out / "checkpoints").exists()  # finished: no training checkpoint left behind
+    longer = tmp_path / "longer"  # a finished run trains on in a new run from its model.ckpt
     cfg = compose_config(
         *TINY,
         "dataset=roadimages",
         f"dataset.root={root}",
-        f"resume='{latest}'",  # quoted: Lightning's file name holds '='
+        f"resume={out / 'model.ckpt'}",
         "model.max_steps=8",
+        f"output_dir={longer}",
     )
     run(cfg)
-    assert torch.load(out / "model.ckpt", weights_only=True)["global_step"] == 8
+    assert torch.load(longer / "model.ckpt", weights_only=True)["global_step"] == 8
 
 
 def test_roadimages_predict_reads_pairs_as_training_did(compose_config, tmp_path, mvtec_tree):
@@ -153,6 +155,7 @@ def test_roadimages_predict_reads_pairs_as_training_did(compose_config, tmp_path
                 "dataset=mvtec",
                 f"dataset.root={mvtec_tree}",
                 "dataset.category=cat",
+                f"output_dir={tmp_path / 'tested'}",
             )
         )
 

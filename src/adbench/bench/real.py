@@ -13,6 +13,7 @@ import argparse
 import json
 import math
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -57,7 +58,8 @@ def run_setting(
     same = _read_json(out_dir / "setting.json") == setting
     if resume and same and all("error" not in _job_result(out_dir, c) for c in categories):
         return {category: _job_result(out_dir, category) for category in categories}
-    out_dir.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(out_dir, ignore_errors=True)  # run afresh: a run refuses another's folder
+    out_dir.mkdir(parents=True)
     write_json_atomic(out_dir / "setting.json", setting)
     with open(out_dir / "bench.log", "w") as log:
         subprocess.run(command, stdout=log, stderr=subprocess.STDOUT, check=False)

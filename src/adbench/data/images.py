@@ -50,6 +50,18 @@ def image_size_of(path: Path, kind: str = "image", verify: bool = False) -> tupl
         raise AdbenchError(f"cannot read {kind} {path}: {error}") from error
 
 
+def readable_samples(samples: list[Sample]) -> tuple[list[Sample], list[tuple[str, str]]]:
+    """The samples whose image file reads whole, and (file, reason) for each of the others."""
+    readable, unreadable = [], []
+    for sample in samples:
+        try:
+            image_size_of(sample.image, verify=True)
+            readable.append(sample)
+        except AdbenchError as error:
+            unreadable.append((str(sample.image), str(error.__cause__ or error)))
+    return readable, unreadable
+
+
 def check_samples(samples: list[Sample]) -> None:
     """Fail early, naming the file, on unreadable or truncated images and on masks of the wrong
     size: before any training starts."""

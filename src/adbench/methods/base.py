@@ -34,6 +34,7 @@ class AnomalyModule(L.LightningModule):
     model: nn.Module
     supports_tiling = True  # False for methods whose training needs more than images
     out_of_fold = False  # True: validation scores training normals out of fold (one_pass.py)
+    resumable = True  # trains over epochs or steps: keeps a checkpoint for resume= (runs/)
 
     def __init__(
         self, image_size: Any = 224, normal_quantile: float = 0.99, tiling: dict | None = None
@@ -132,7 +133,10 @@ class AnomalyModule(L.LightningModule):
             "model": self.name,
             "class": type(self).__qualname__,
             "input_format": self.input_format,
+            "val_metrics": self.val_metrics,
         }
 
     def on_load_checkpoint(self, checkpoint: dict) -> None:
-        self.input_format = checkpoint.get("adbench", {}).get("input_format")
+        record = checkpoint.get("adbench", {})
+        self.input_format = record.get("input_format")
+        self.val_metrics = record.get("val_metrics", {})

@@ -26,8 +26,7 @@ class CrnModule(AnomalyModule):
     optional scheduler per unit; only the two paired units step in a training step).
 
     Training length: `max_steps` training steps (trainer.max_steps reads it); `epochs`,
-    `val_check_interval`, `check_val_every_n_epoch` and `checkpointing` are read by the
-    trainer config too.
+    `val_check_interval` and `check_val_every_n_epoch` are read by the trainer config too.
     The last training step is always validated, so the chosen pair and the calibration
     belong to the final weights.
     """
@@ -63,7 +62,6 @@ class CrnModule(AnomalyModule):
         epochs: int = -1,
         val_check_interval: int | float | None = 500,
         check_val_every_n_epoch: int | None = None,
-        checkpointing: bool = True,
         seed: int = 0,
         image_size: Any = 128,
         normal_quantile: float = 0.99,

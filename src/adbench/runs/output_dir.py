@@ -1,0 +1,46 @@
+"""A run owns its output directory: never mix two runs' files."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from adbench.errors import AdbenchError
+
+HYDRA_DIR = ".hydra"  # Hydra writes it (and the job's .log) before the run starts
+
+
+def claim_output_dir(out_dir: Path, overwrite: bool, resuming: bool) -> None:
+    """Create `out_dir`, or accept it when it holds nothing but Hydra's own files. Another
+    run's files are refused, or cleared first with `overwrite`; a resumed run continues in its
+    own directory."""
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise AdbenchError(
+            f"output_dir={out_dir} cannot be created ({error.strerror}): choose a writable "
+            "output_dir"
+        ) from error
+    if resuming:
+        return
+    leftovers = sorted(path for path in out_dir.iterdir() if not _hydra_file(path))
+    if not leftovers:
+        return
+    if not overwrite:
+        names = ", ".join(path.name for path in leftovers[:4]) + (
+            ", ..." if len(leftovers) > 4 else ""
+        )
+        raise AdbenchError(
+            f"output_dir={out_dir} already holds another run's files ({names}): choose a new "
+            "output_dir, continue an unfinished run with resume=DIR, or pass "
+            "output.overwrite=true to clear it first"
+        )
+    for path in leftovers:
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
+
+
+def _hydra_file(path: Path) -> bool:
+    return path.name == HYDRA_DIR or (path.is_file() and path.suffix == ".log")

@@ -1,0 +1,115 @@
+"""What `resume=` names: a run directory (continued in place), `last` (the newest unfinished
+run under outputs/) or a checkpoint file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from adbench.errors import AdbenchError
+from adbench.runs.checkpointing import RESUME_CHECKPOINT
+
+RUNS_ROOT = Path("outputs")  # where runs go by default (hydra.run.dir)
+FINISHED_MARKER = "metrics.json"
+TRAINED_MODEL = "model.ckpt"  # written when training ends, before the test
+
+
+def resume_checkpoint(value: str | None) -> Path | None:
+    """The checkpoint that `resume=value` continues from (None: a fresh run)."""
+    if not value:
+        return None
+    if value == "last":
+        return _run_checkpoint(latest_unfinished_run())
+    path = Path(value).expanduser()
+    if path.is_dir():
+        return _run_checkpoint(path)
+    if not path.is_file():
+        raise AdbenchError(
+            f"resume={value}: no such run directory or checkpoint file (resume=RUN_DIR, "
+            "resume=last, or resume=FILE.ckpt)"
+        )
+    return path
+
+
+def resumed_run_dir(value: str | None) -> Path | None:
+    """The run directory that `resume=value` continues in place, if it names one."""
+    if not value:
+        return None
+    if value == "last":
+        return latest_unfinished_run()
+    path = Path(value).expanduser()
+    return path if path.is_dir() else None
+
+
+def resumed_in_place(checkpoint: Path, out_dir: Path) -> bool:
+    """Whether a run resumed from `checkpoint` writes into that unfinished run's directory."""
+    unfinished = not (out_dir / FINISHED_MARKER).exists()
+    return unfinished and checkpoint.resolve().is_relative_to(out_dir.resolve())
+
+
+def latest_unfinished_run(root: Path = RUNS_ROOT) -> Path:
+    """The run under `root` whose training checkpoint was written last, among runs that did
+    not finish."""
+    runs = {file.parent.parent for file in root.glob(f"**/{RESUME_CHECKPOINT.as_posix()}")}
+    runs |= {file.parent for file in root.glob(f"**/{TRAINED_MODEL}")}
+    checkpoints = [_run_checkpoint(run) for run in runs if not (run / FINISHED_MARKER).exists()]
+    if not checkpoints:
+        raise AdbenchError(
+            f"resume=last: no unfinished run with a training checkpoint under {root}/: pass "
+            "resume=RUN_DIR"
+        )
+    latest = max(checkpoints, key=lambda file: file.stat().st_mtime)
+    return latest.parent if latest.name == TRAINED_MODEL else latest.parent.parent
+
+
+def _run_checkpoint(run_dir: Path) -> Path:
+    """A run's checkpoint to continue from: model.ckpt once its training ended (stopped while
+    testing), else its latest training checkpoint."""
+    if (run_dir / FINISHED_MARKER).exists():
+        raise AdbenchError(
+            f"resume={run_dir}: that run finished (it has {FINISHED_MARKER}); to train it "
+            f"further start a new run with resume={run_dir / TRAINED_MODEL}"
+        )
+    for checkpoint in (run_dir / TRAINED_MODEL, run_dir / RESUME_CHECKPOINT):
+        if checkpoint.is_file():
+            return checkpoint
+    raise AdbenchError(
+        f"resume={run_dir}: no {RESUME_CHECKPOINT} there (the run stopped before its first "
+        "checkpoint, or its method fits in one pass): run it again"
+    )
+
+
+def command_line_for_resume(args: list[str]) -> list[str]:
+    """Command-line overrides for `resume=RUN_DIR` or `resume=last`: the run's own overrides
+    (RUN_DIR/.hydra/overrides.yaml) replayed, then those given now (they win), and
+    `hydra.run.dir=RUN_DIR`, so the run continues in place with its own settings. A checkpoint
+    file whose name holds '=' (Lightning's epoch=N-step=M.ckpt) is quoted for Hydra's parser."""
+    values = [arg.split("=", 1)[1] for arg in args if arg.startswith("resume=")]
+    if not values:
+        return args
+    value = values[-1]
+    if any(arg in ("-m", "--multirun") for arg in args):
+        raise AdbenchError(
+            f"resume={value} continues one run: drop -m (a sweep's jobs are resumed one by one)"
+        )
+    run_dir = resumed_run_dir(value)
+    if run_dir is None:
+        quoted = f"resume='{value}'" if "=" in value and value[0] not in "'\"" else None
+        return [quoted if quoted and arg == f"resume={value}" else arg for arg in args]
+    run_dir = run_dir.resolve()
+    given = [arg for arg in args if not arg.startswith("resume=")]
+    given_keys = {_key(arg) for arg in given}
+    recorded = run_dir / ".hydra" / "overrides.yaml"
+    replayed = []
+    if recorded.is_file():
+        from omegaconf import OmegaConf
+
+        replayed = [
+            str(arg)
+            for arg in OmegaConf.load(recorded)
+            if _key(str(arg)) not in given_keys | {"resume", "output_dir"}
+        ]
+    return [*replayed, *given, f"resume={run_dir}", f"hydra.run.dir={run_dir}"]
+
+
+def _key(override: str) -> str:
+    return override.split("=", 1)[0].lstrip("+~")
