@@ -9,6 +9,7 @@ from pathlib import Path
 
 from omegaconf import DictConfig, OmegaConf
 
+from adbench.checkpoints import check_resumable
 from adbench.runs.checkpointing import RESUME_CHECKPOINT
 from adbench.runs.output_dir import claim_output_dir
 from adbench.runs.resume import FINISHED_MARKER, TRAINED_MODEL, resume_checkpoint, resumed_in_place
@@ -34,6 +35,8 @@ def start_run(cfg: DictConfig, out_dir: Path, sweep_job: bool, claim: bool = Tru
             return RunStart(done=True)
         checkpoint = _earlier_checkpoint(out_dir)
         in_place, overwrite = checkpoint is not None, True
+    if checkpoint is not None:
+        check_resumable(checkpoint, cfg.model._target_)
     if claim:
         claim_output_dir(out_dir, overwrite, resuming=in_place)
     return RunStart(checkpoint=checkpoint)
