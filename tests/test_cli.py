@@ -110,3 +110,29 @@ def test_sigterm_during_training_is_a_failure_with_one_line(tmp_path, mvtec_tree
     assert len(errors) == 1 and "stopped by SIGTERM" in errors[0]
     assert not (tmp_path / "out" / "metrics.json").exists()
     assert not (tmp_path / "out" / "model.ckpt").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "fragments"),
+    [
+        (["dataset.image_size=abc"], ["dataset.image_size=abc", "positive integer"]),
+        (["dataset.image_size=-5"], ["dataset.image_size=-5"]),
+        (["dataset.image_size=0"], ["dataset.image_size=0"]),
+        (["dataset.image_size=[64,0]"], ["dataset.image_size=[64, 0]"]),
+        (["dataset.image_size=[64"], ["cannot read the override", "dataset.image_size=[64"]),
+        (["dataset.batch_size=0"], ["dataset.batch_size=0", ">= 1"]),
+        (["dataset.num_workers=-1"], ["dataset.num_workers=-1", ">= 0"]),
+        (["checkpoint.every_minutes=soon"], ["checkpoint.every_minutes=soon"]),
+        (["model=foo"], ["model=foo is not an option", "patchcore, rd4ad"]),
+        (["dataset.categry=weave"], ["dataset.categry", "did you mean dataset.category?"]),
+        (["modl=crn"], ["modl", "did you mean model?"]),
+        (["model.coreset_sampling_ratio=2.0"], ["model.coreset_sampling_ratio=2.0", "(0, 1]"]),
+    ],
+)
+def test_a_wrong_setting_is_one_line_before_anything_is_written(tmp_path, args, fragments):
+    result = run_cli(*args, cwd=tmp_path)
+    assert_one_line_error(result, *fragments)
+    assert "HYDRA_FULL_ERROR" not in result.stderr
+    out = tmp_path / "out"  # at most Hydra's record and the composed config: no results
+    written = {path.name for path in out.iterdir()} if out.exists() else set()
+    assert written <= {".hydra", "__main__.log", "config.yaml"}

@@ -8,6 +8,7 @@ import hydra
 from omegaconf import DictConfig
 from omegaconf.errors import MissingMandatoryValue
 
+from adbench.config_errors import check_overrides
 from adbench.config_groups import register_config_groups_resolver
 from adbench.errors import AdbenchError
 from adbench.runs.resume import command_line_for_resume
@@ -84,6 +85,7 @@ def cli() -> None:
     """The `adbench` command: `main` with `output_dir=DIR` naming the whole run directory."""
     try:
         sys.argv[1:] = with_run_dir(command_line_for_resume(sys.argv[1:]))
+        check_overrides(sys.argv[1:])
     except AdbenchError as error:
         print(f"adbench: error: {error}", file=sys.stderr)
         sys.exit(2)

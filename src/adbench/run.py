@@ -30,6 +30,7 @@ from adbench.runs.checkpointing import (
 )
 from adbench.runs.log_history import LogHistory
 from adbench.runs.seeding import BatchSeeding
+from adbench.runs.settings import check_run_settings
 from adbench.runs.start import recorded_validation, start_run
 from adbench.sweep_jobs.job_status import in_multirun
 from adbench.tensorboard_logging import log_run_to_tensorboard
@@ -75,6 +76,7 @@ def run(cfg: DictConfig) -> float | None:
             f"ckpt_path={cfg.ckpt_path} is read by task=test, predict, export and benchmark; a "
             "train run fits a new model: to continue training a checkpoint pass resume=PATH"
         )
+    check_run_settings(cfg)
     out_dir = Path(cfg.output_dir)
     # DDP: the ranks that rank 0 launches write into its directory
     start = start_run(cfg, out_dir, in_multirun(), claim=rank_zero_only.rank == 0)

@@ -6,14 +6,17 @@ import shutil
 from pathlib import Path
 
 from adbench.errors import AdbenchError
+from adbench.sweep_jobs.job_status import FAILURE_FILE
 
 HYDRA_DIR = ".hydra"  # Hydra writes it (and the job's .log) before the run starts
+# what a run that failed before writing any result leaves: replaced without a word
+STALE_WITHOUT_RESULTS = ("config.yaml", FAILURE_FILE)
 
 
 def claim_output_dir(out_dir: Path, overwrite: bool, resuming: bool) -> None:
-    """Create `out_dir`, or accept it when it holds nothing but Hydra's own files. Another
-    run's files are refused, or cleared first with `overwrite`; a resumed run continues in its
-    own directory."""
+    """Create `out_dir`, or accept it when it holds nothing but Hydra's own files (and the
+    config of an attempt that failed before any result). Another run's files are refused, or
+    cleared first with `overwrite`; a resumed run continues in its own directory."""
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as error:
@@ -23,6 +26,8 @@ def claim_output_dir(out_dir: Path, overwrite: bool, resuming: bool) -> None:
         ) from error
     if resuming:
         return
+    for name in STALE_WITHOUT_RESULTS:  # an earlier attempt that failed before any result
+        (out_dir / name).unlink(missing_ok=True)
     leftovers = sorted(path for path in out_dir.iterdir() if not _hydra_file(path))
     if not leftovers:
         return

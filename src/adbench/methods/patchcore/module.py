@@ -6,6 +6,7 @@ from typing import Any
 
 import torch
 
+from adbench.errors import AdbenchError
 from adbench.methods.distributed import broadcast_tensor, rank
 from adbench.methods.feature_method import FeatureMethodModule
 from adbench.methods.one_pass import OnePassModule
@@ -35,6 +36,11 @@ class PatchcoreModule(OnePassModule, FeatureMethodModule):
         **wiring: Any,
     ) -> None:
         super().__init__(backbone=backbone, layers=layers, **wiring)
+        if not 0 < coreset_sampling_ratio <= 1:
+            raise AdbenchError(
+                f"model.coreset_sampling_ratio={coreset_sampling_ratio}: the share of patch "
+                "vectors kept must lie in (0, 1]"
+            )
         self.save_hyperparameters()
         self.requests_out_of_fold = out_of_fold
         self.model = PatchcoreModel(

@@ -1,0 +1,85 @@
+"""Command-line overrides checked by composing the config before the run: an unknown group
+option or key is one line with the valid choices, instead of Hydra's text and traceback hint."""
+
+from __future__ import annotations
+
+import difflib
+import re
+
+from hydra import compose, initialize_config_module
+from hydra.core.global_hydra import GlobalHydra
+from hydra.errors import (
+    ConfigCompositionException,
+    MissingConfigException,
+    OverrideParseException,
+)
+from omegaconf import DictConfig, OmegaConf
+
+from adbench.errors import AdbenchError
+
+CONFIG_MODULE, CONFIG_NAME = "adbench.conf", "config"
+UNKNOWN_KEY = re.compile(r"Could not override '([^']+)'")
+
+
+def check_overrides(args: list[str]) -> None:
+    """Compose the config of one run from `args`; sweeps and Hydra's flags (-m, --cfg, ...)
+    are left to Hydra."""
+    if any(arg.startswith("-") for arg in args):
+        return
+    overrides = [arg for arg in args if not arg.startswith(("hydra.", "hydra/"))]
+    try:
+        _compose(overrides)
+    except OverrideParseException as error:
+        raise AdbenchError(
+            f"cannot read the override {getattr(error, 'override', '')!r}: {_first_line(error)}"
+        ) from None
+    except MissingConfigException as error:
+        raise AdbenchError(_unknown_option(error)) from None
+    except ConfigCompositionException as error:
+        found = UNKNOWN_KEY.search(str(error))
+        if not found:
+            raise
+        key = found.group(1)
+        rest = [arg for arg in overrides if arg.split("=", 1)[0] != key]
+        raise AdbenchError(_unknown_key(key, _compose(rest))) from None
+
+
+def _compose(overrides: list[str]) -> DictConfig:
+    GlobalHydra.instance().clear()
+    try:
+        with initialize_config_module(CONFIG_MODULE, version_base="1.3"):
+            return compose(CONFIG_NAME, overrides=overrides)
+    finally:
+        GlobalHydra.instance().clear()
+
+
+def _unknown_option(error: MissingConfigException) -> str:
+    missing = error.missing_cfg_file or ""
+    group, _, option = missing.rpartition("/")
+    if not group or not error.options:
+        return _first_line(error)
+    return f"{group}={option} is not an option of {group}: choose {', '.join(error.options)}"
+
+
+def _unknown_key(key: str, config: DictConfig) -> str:
+    keys = _all_keys(OmegaConf.to_container(config, resolve=False))
+    close = difflib.get_close_matches(key, keys, n=1, cutoff=0.6)
+    hint = f"did you mean {close[0]}? " if close else ""
+    return (
+        f"{key} is not a setting of adbench: {hint}(python -m adbench --cfg job lists every "
+        f"key; +{key}=VALUE adds a new one)"
+    )
+
+
+def _all_keys(node: object, prefix: str = "") -> list[str]:
+    if not isinstance(node, dict):
+        return []
+    keys = []
+    for name, value in node.items():
+        key = f"{prefix}{name}"
+        keys += [key, *_all_keys(value, f"{key}.")]
+    return keys
+
+
+def _first_line(error: Exception) -> str:
+    return str(error).strip().splitlines()[0]
