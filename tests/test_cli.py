@@ -136,3 +136,44 @@ def test_a_wrong_setting_is_one_line_before_anything_is_written(tmp_path, args, 
     out = tmp_path / "out"  # at most Hydra's record and the composed config: no results
     written = {path.name for path in out.iterdir()} if out.exists() else set()
     assert written <= {".hydra", "__main__.log", "config.yaml"}
+
+
+@pytest.mark.parametrize(
+    ("args", "fragments"),
+    [
+        (["dataset.categry=a,b"], ["dataset.categry", "did you mean dataset.category?"]),
+        (["model=padim,foo"], ["model=foo is not an option"]),
+    ],
+)
+def test_a_sweep_with_a_wrong_setting_is_one_line_before_any_job(tmp_path, args, fragments):
+    result = subprocess.run(
+        [sys.executable, "-m", "adbench", "-m", *args, f"hydra.sweep.dir={tmp_path}/sweep"],
+        capture_output=True, text=True, cwd=tmp_path, timeout=300,
+    )  # fmt: skip
+    assert_one_line_error(result, *fragments)
+    assert not (tmp_path / "sweep").exists()
+
+
+def test_a_training_loss_that_is_no_longer_finite_stops_the_run_naming_the_step(
+    tmp_path, mvtec_tree
+):
+    result = run_cli(
+        "model=draem", "preset=demo", "model.lr=1e30", "model.epochs=3", "dataset=mvtec",
+        f"dataset.root={mvtec_tree}", "dataset.category=cat", "dataset.image_size=32",
+        "dataset.batch_size=4", cwd=tmp_path,
+    )  # fmt: skip
+    assert_one_line_error(result, "the training loss became nan at step", "lower model.lr")
+    assert not (tmp_path / "out" / "metrics.json").exists()
+    assert not (tmp_path / "out" / "model.ckpt").exists()
+
+
+def test_a_symlink_loop_among_the_training_images_is_not_followed(tmp_path, mvtec_tree):
+    good = mvtec_tree / "cat" / "train" / "good"
+    (good / "loop.png").symlink_to(good / "loop.png")
+    (good / "subfolder").symlink_to(good, target_is_directory=True)
+    result = run_cli(
+        "model=padim", "model.n_features=20", "dataset=mvtec", f"dataset.root={mvtec_tree}",
+        "dataset.category=cat", "dataset.image_size=32", cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert (tmp_path / "out" / "metrics.json").is_file()

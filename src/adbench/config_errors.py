@@ -8,8 +8,10 @@ import re
 
 from hydra import compose, initialize_config_module
 from hydra.core.global_hydra import GlobalHydra
+from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.errors import (
     ConfigCompositionException,
+    HydraException,
     MissingConfigException,
     OverrideParseException,
 )
@@ -22,13 +24,15 @@ UNKNOWN_KEY = re.compile(r"Could not override '([^']+)'")
 
 
 def check_overrides(args: list[str]) -> None:
-    """Compose the config of one run from `args`; sweeps and Hydra's flags (-m, --cfg, ...)
-    are left to Hydra."""
+    """Compose the config of one run from `args` (of a sweep: its first job); runs with
+    Hydra's other flags (--cfg, --help, ...) are left to Hydra."""
+    args = [arg for arg in args if arg not in ("-m", "--multirun")]
     if any(arg.startswith("-") for arg in args):
         return
     overrides = [arg for arg in args if not arg.startswith(("hydra.", "hydra/"))]
     try:
-        _compose(overrides)
+        for job in _jobs_to_check(overrides):
+            _compose(job)
     except OverrideParseException as error:
         raise AdbenchError(
             f"cannot read the override {getattr(error, 'override', '')!r}: {_first_line(error)}"
@@ -42,6 +46,29 @@ def check_overrides(args: list[str]) -> None:
         key = found.group(1)
         rest = [arg for arg in overrides if arg.split("=", 1)[0] != key]
         raise AdbenchError(_unknown_key(key, _compose(rest))) from None
+
+
+def _jobs_to_check(overrides: list[str]) -> list[list[str]]:
+    """The overrides of a sweep's first job (each swept value: a,b / range / choice replaced
+    by its first; Optuna's intervals left out), and for each top-level swept key (a config
+    group: model=padim,crn) one job per value."""
+    parsed = OverridesParser.create().parse_overrides(overrides)
+    values = {}
+    for override in parsed:
+        key = override.input_line.split("=", 1)[0]
+        if not override.is_sweep_override():
+            values[key] = [override.input_line.split("=", 1)[1]]
+            continue
+        try:
+            values[key] = list(override.sweep_string_iterator())
+        except HydraException:
+            continue
+    first = {key: choices[0] for key, choices in values.items() if choices}
+    jobs = [first]
+    for key, choices in values.items():
+        if "." not in key.lstrip("+~"):
+            jobs += [first | {key: choice} for choice in choices[1:]]
+    return [[f"{key}={value}" for key, value in job.items()] for job in jobs]
 
 
 def _compose(overrides: list[str]) -> DictConfig:

@@ -28,6 +28,7 @@ from adbench.runs.checkpointing import (
     ResumeCheckpoint,
     remove_resume_checkpoint,
 )
+from adbench.runs.finite_loss import FiniteLoss
 from adbench.runs.log_history import LogHistory
 from adbench.runs.seeding import BatchSeeding
 from adbench.runs.settings import check_run_settings
@@ -141,9 +142,9 @@ def _training_callbacks(
     trainer: L.Trainer,
     checkpoint: Path | None,
 ) -> list[L.Callback]:
-    """Per-batch seeding, the checkpoint for resume= (methods that train), the resumed run's
-    log history, and Optuna's reporting and pruning inside a study."""
-    callbacks: list[L.Callback] = [BatchSeeding(cfg.seed)]
+    """Per-batch seeding, the finite-loss guard, the checkpoint for resume= (methods that
+    train), the resumed run's log history, and Optuna's reporting and pruning inside a study."""
+    callbacks: list[L.Callback] = [BatchSeeding(cfg.seed), FiniteLoss()]
     if module.resumable:
         every = cfg.checkpoint.every_minutes
         callbacks.append(ResumeCheckpoint(out_dir / RESUME_CHECKPOINT, every))
