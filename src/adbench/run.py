@@ -145,7 +145,7 @@ def _training_callbacks(
     """Per-batch seeding, the finite-loss guard, the checkpoint for resume= (methods that
     train), the resumed run's log history, and Optuna's reporting and pruning inside a study."""
     callbacks: list[L.Callback] = [BatchSeeding(cfg.seed), FiniteLoss()]
-    if module.resumable:
+    if module.trains_in_batches:
         every = cfg.checkpoint.every_minutes
         callbacks.append(ResumeCheckpoint(out_dir / RESUME_CHECKPOINT, every))
     if checkpoint is not None:
@@ -217,7 +217,12 @@ def build(cfg: DictConfig) -> tuple[L.LightningModule, L.LightningDataModule]:
     """The method's module and the datamodule; a method that calibrates out of fold trains on
     every normal, validation normals included."""
     module = instantiate(cfg.model, _convert_="all")
-    datamodule = instantiate(cfg.dataset, out_of_fold=module.out_of_fold, _convert_="all")
+    datamodule = instantiate(
+        cfg.dataset,
+        out_of_fold=module.out_of_fold,
+        trains_in_batches=module.trains_in_batches,
+        _convert_="all",
+    )
     module.input_format = datamodule.input_format()
     return module, datamodule
 

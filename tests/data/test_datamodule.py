@@ -190,3 +190,32 @@ def test_out_of_fold_validation_trains_and_validates_on_every_normal(mvtec_tree)
     assert normals == train
     assert sum(s.label for s in module.val_samples) == 20
     assert not {s.image for s in module.val_samples} & {s.image for s in module.test_samples}
+
+
+@pytest.mark.parametrize(("trains_in_batches", "sizes"), [(True, [4, 4]), (False, [4, 4, 1])])
+def test_a_one_image_last_batch_is_dropped_only_for_methods_that_train(
+    mvtec_tree, trains_in_batches, sizes
+):
+    module = make(mvtec_tree, val_split=0.1, trains_in_batches=trains_in_batches)
+    assert len(module.train_samples) == 9
+    loader = module.train_dataloader()
+    assert [len(batch["label"]) for batch in loader] == sizes
+
+
+def test_draem_trains_when_the_last_batch_would_hold_one_image(compose_config, mvtec_tree):
+    from adbench.run import run
+
+    run(
+        compose_config(
+            "model=draem",
+            "preset=demo",
+            "model.epochs=1",
+            "dataset=mvtec",
+            f"dataset.root={mvtec_tree}",
+            "dataset.category=cat",
+            "dataset.image_size=32",
+            "dataset.batch_size=4",
+            "dataset.val_split=0.1",
+            "output.heatmaps=false",
+        )
+    )  # fmt: skip  (9 training images: batch norm fails on a last batch of one)

@@ -43,6 +43,7 @@ class AnomalyDataModule(L.LightningDataModule, ABC):
         resize: str = "stretch",
         resize_fill: float = 0,
         out_of_fold: bool = False,
+        trains_in_batches: bool = False,
         seed: int = 0,
         augmentations: Sequence = (),
         anomaly_synthesis: Synthesizer | None = None,
@@ -67,6 +68,7 @@ class AnomalyDataModule(L.LightningDataModule, ABC):
         self.val_split = val_split
         self.val_synthetic_copies = val_synthetic_copies
         self.out_of_fold = out_of_fold
+        self.trains_in_batches = trains_in_batches
         self.seed = seed
         self.augmentations = list(augmentations or ())
         self.anomaly_synthesis = anomaly_synthesis
@@ -133,7 +135,11 @@ class AnomalyDataModule(L.LightningDataModule, ABC):
         if self.resume_position is not None:
             epoch, batches_done = self.resume_position
             sampler.start_at(epoch, batches_done * self.batch_size)
-        return self._loader(dataset, self.batch_size, sampler=sampler)
+        # a last batch of one image breaks batch norm in training: a method that trains drops
+        # it (another image each epoch, as the order changes); one-pass fits keep every image
+        single_tail = len(dataset) % self.batch_size == 1 and len(dataset) > self.batch_size
+        drop_last = self.trains_in_batches and single_tail
+        return self._loader(dataset, self.batch_size, sampler=sampler, drop_last=drop_last)
 
     def val_dataloader(self) -> DataLoader:
         dataset = self.make_dataset(
@@ -149,11 +155,13 @@ class AnomalyDataModule(L.LightningDataModule, ABC):
         dataset: AnomalyDataset,
         batch_size: int,
         sampler: Sampler | None = None,
+        drop_last: bool = False,
     ) -> DataLoader:
         return DataLoader(
             dataset,
             batch_size=batch_size,
             sampler=sampler,
+            drop_last=drop_last,
             num_workers=self.num_workers,
             persistent_workers=self.num_workers > 0,
         )

@@ -34,7 +34,9 @@ class AnomalyModule(L.LightningModule):
     model: nn.Module
     supports_tiling = True  # False for methods whose training needs more than images
     out_of_fold = False  # True: validation scores training normals out of fold (one_pass.py)
-    resumable = True  # trains over epochs or steps: keeps a checkpoint for resume= (runs/)
+    # trains over epochs or steps: keeps a checkpoint for resume= (runs/), and drops a last
+    # batch of one image (batch norm)
+    trains_in_batches = True
 
     def __init__(
         self, image_size: Any = 224, normal_quantile: float = 0.99, tiling: dict | None = None
