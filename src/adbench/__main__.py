@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import sys
 
 import hydra
@@ -20,6 +21,7 @@ SIGTERM_MESSAGE = (
     "model.ckpt and metrics.json only when it completes)"
 )
 SIGTERM_RESUME_HINT = "; its training was saved: continue with resume={run_dir}"
+DISK_ERRORS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM)
 SIGTERM_EXIT_STATUS = 143  # 128 + SIGTERM, what schedulers expect of a terminated job
 
 register_job_dir_resolver()  # hydra.sweep.subdir: job folders named after the swept values
@@ -69,7 +71,8 @@ def _resume_hint(cfg: DictConfig) -> str:
 
 
 def user_error(error: BaseException) -> str | None:
-    """The one-line message of an AdbenchError (or a missing config value) behind `error`."""
+    """The one-line message of an AdbenchError, a missing config value or a full, read-only or
+    forbidden disk behind `error`."""
     seen = error
     while seen is not None:
         if isinstance(seen, AdbenchError):
@@ -77,6 +80,12 @@ def user_error(error: BaseException) -> str | None:
         if isinstance(seen, MissingMandatoryValue):
             key = seen.full_key
             return f"{key} is required and not set: pass {key}=VALUE on the command line"
+        if isinstance(seen, OSError) and seen.errno in DISK_ERRORS:
+            where = seen.filename or "an output file"
+            return (
+                f"cannot write {where}: {seen.strerror} (no result of this run was completed; "
+                "free space, or choose a writable output_dir)"
+            )
         seen = seen.__cause__ or seen.__context__
     return None
 

@@ -25,8 +25,10 @@ from adbench.outputs import write_predictions, write_test_outputs
 from adbench.reporting import format_metrics_table, write_csv_atomic, write_json_atomic
 from adbench.runs.checkpointing import (
     RESUME_CHECKPOINT,
+    TRAINED_CHECKPOINT,
     ResumeCheckpoint,
-    remove_resume_checkpoint,
+    publish_model,
+    remove_training_checkpoints,
 )
 from adbench.runs.finite_loss import FiniteLoss
 from adbench.runs.log_history import LogHistory
@@ -115,8 +117,9 @@ def train(cfg: DictConfig, out_dir: Path, checkpoint: Path | None = None) -> flo
     fit_seconds = time.perf_counter() - started
     if pruned_at(trainer) is not None:
         print(f"Optuna pruned this trial at validation {pruned_at(trainer)}: no test")
+        remove_training_checkpoints(out_dir)
         return module.val_metrics.get("val_image_auroc")
-    trainer.save_checkpoint(out_dir / "model.ckpt")
+    trainer.save_checkpoint(out_dir / TRAINED_CHECKPOINT)  # model.ckpt once the test is written
     test_seconds = _timed_test(trainer, module, datamodule)
     if not trainer.is_global_zero:  # DDP: all ranks hold the gathered results; rank 0 writes
         return module.val_metrics.get("val_image_auroc")
@@ -131,7 +134,7 @@ def train(cfg: DictConfig, out_dir: Path, checkpoint: Path | None = None) -> flo
     log_heatmaps(trainer.loggers, out_dir / "heatmaps", logged_heatmaps)
     figures = module.val_metrics | {f"test_{k}": v for k, v in module.test_metrics.items()}
     log_run_to_tensorboard(trainer.loggers, cfg, figures, out_dir, logged_heatmaps)
-    remove_resume_checkpoint(out_dir)  # finished: model.ckpt is the result
+    publish_model(out_dir)
     return module.val_metrics.get("val_image_auroc")
 
 

@@ -20,6 +20,7 @@ from adbench.checkpoints import load_module
 from adbench.errors import AdbenchError
 from adbench.export.serving import ServingModel
 from adbench.reporting import format_table, write_json_atomic, write_text_atomic
+from adbench.runs.checkpointing import MODEL_FILE
 
 
 def benchmark(cfg: DictConfig, out_dir: Path, train: Callable[[DictConfig, Path], object]) -> float:
@@ -31,7 +32,7 @@ def benchmark(cfg: DictConfig, out_dir: Path, train: Callable[[DictConfig, Path]
     if not checkpoint:
         print("benchmark: no ckpt_path given: training first (as task=train), then measuring")
         train(cfg, out_dir)
-        checkpoint = out_dir / "model.ckpt"
+        checkpoint = out_dir / MODEL_FILE
     module = load_module(checkpoint, cfg.model._target_)
     serving = ServingModel(module).to(device)
     height, width = serving.image_size

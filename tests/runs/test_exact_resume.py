@@ -113,8 +113,9 @@ def test_a_run_stopped_while_testing_resumes_from_its_trained_model(uninterrupte
     run_dir = tmp_path / "stopped"  # what a kill during the test leaves: no results yet
     for name in (".hydra", "logs"):
         shutil.copytree(full / name, run_dir / name)
-    for name in ("model.ckpt", "config.yaml"):
-        shutil.copy(full / name, run_dir / name)
+    shutil.copy(full / "config.yaml", run_dir / "config.yaml")
+    (run_dir / "checkpoints").mkdir()
+    shutil.copy(full / "model.ckpt", run_dir / "checkpoints" / "trained.ckpt")
     resumed = adbench(f"resume={run_dir}", cwd=tmp_path)
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     assert outcome(run_dir) == outcome(full)
@@ -131,11 +132,15 @@ def test_a_sweep_run_again_keeps_its_finished_jobs_and_continues_the_others(
     ]  # fmt: skip
     assert adbench(*command, cwd=tmp_path).returncode == 0
     finished = (sweep / "1" / "metrics.json").stat().st_mtime_ns
-    for name in ("metrics.json", "scores.csv"):  # job seed=0 as a kill during its test leaves it
-        (sweep / "0" / name).unlink()
+    job = sweep / "0"  # as a kill during its test leaves it: trained, no results yet
+    for name in ("metrics.json", "scores.csv"):
+        (job / name).unlink()
+    (job / "checkpoints").mkdir()
+    (job / "model.ckpt").rename(job / "checkpoints" / "trained.ckpt")
     again = adbench(*command, cwd=tmp_path)
     assert again.returncode == 0, again.stderr[-2000:]
     assert "finished earlier with the same settings" in again.stdout
     assert (sweep / "1" / "metrics.json").stat().st_mtime_ns == finished  # kept, not redone
-    assert outcome(sweep / "0") == outcome(uninterrupted["crn"])  # tested from its model.ckpt
+    assert outcome(job) == outcome(uninterrupted["crn"])  # tested from its trained checkpoint
+    assert (job / "model.ckpt").is_file() and not (job / "checkpoints").exists()
     assert "| 0 " in (sweep / "results.md").read_text()

@@ -97,6 +97,7 @@ def test_resuming_a_run_directory_replays_its_settings_in_place(tmp_path):
         f"resume={run.resolve()}",
         f"hydra.run.dir={run.resolve()}",
     ]
+    assert command_line_for_resume(args) == args  # idempotent (DDP relaunches the command)
 
 
 def test_a_checkpoint_file_named_with_equals_signs_is_quoted(tmp_path):
@@ -111,3 +112,17 @@ def test_a_checkpoint_file_named_with_equals_signs_is_quoted(tmp_path):
 def test_resume_with_multirun_is_refused(tmp_path):
     with pytest.raises(AdbenchError, match="drop -m"):
         command_line_for_resume(["-m", f"resume={tmp_path}"])
+
+
+def test_only_a_failed_attempts_config_is_replaced_silently(tmp_path):
+    failed = tmp_path / "failed"
+    touch(failed / "config.yaml")
+    touch(failed / "failed.json")
+    claim_output_dir(failed, overwrite=False, resuming=False)
+    assert not any(failed.iterdir())
+    unfinished = tmp_path / "unfinished"
+    touch(unfinished / "config.yaml")
+    touch(unfinished / "checkpoints" / "last.ckpt")
+    with pytest.raises(AdbenchError, match=r"\(checkpoints, config.yaml\)"):
+        claim_output_dir(unfinished, overwrite=False, resuming=False)
+    assert (unfinished / "config.yaml").is_file()  # nothing of an unfinished run is touched

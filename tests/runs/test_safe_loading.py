@@ -1,5 +1,5 @@
 """Every file a user points to is loaded weights only: a pickle that would run code is refused
-before anything runs, and a bad checkpoint for resume= is one line, named."""
+before anything runs; a bad checkpoint for resume= and a full disk are one line, named."""
 
 from __future__ import annotations
 
@@ -69,3 +69,17 @@ def test_resume_from_a_bad_checkpoint_is_one_line(tmp_path, compose_config, mvte
     assert_one_line_error(result, f"resume={truncated}: not a readable checkpoint")
     for out in (tmp_path / "a", tmp_path / "b"):  # nothing beyond Hydra's own record
         assert {path.name for path in out.iterdir()} <= {".hydra", "__main__.log"}
+
+
+def test_a_full_disk_is_one_line_and_leaves_no_result_or_partial_file(tmp_path, mvtec_tree):
+    result = subprocess.run(
+        [sys.executable, str(Path(__file__).with_name("disk_full.py")), "model=padim",
+         "model.n_features=20", "dataset=mvtec", f"dataset.root={mvtec_tree}",
+         "dataset.category=cat", "dataset.image_size=32", "logger=none",
+         f"output_dir={tmp_path}/out"],
+        capture_output=True, text=True, cwd=tmp_path, timeout=300,
+    )  # fmt: skip
+    assert_one_line_error(result, "scores.csv: No space left on device", "no result")
+    written = {path.name for path in (tmp_path / "out").iterdir()}
+    assert not written & {"metrics.json", "scores.csv", "model.ckpt"}
+    assert not [name for name in written if name.endswith(".tmp")]  # no partial file left

@@ -10,7 +10,11 @@ import lightning as L
 from lightning.pytorch.trainer.states import TrainerFn
 from lightning.pytorch.utilities.exceptions import SIGTERMException
 
-RESUME_CHECKPOINT = Path("checkpoints") / "last.ckpt"  # inside the run directory
+# inside the run directory: the latest training state, and the state when training ended
+# (the test then runs; the run's model.ckpt once its results are written)
+RESUME_CHECKPOINT = Path("checkpoints") / "last.ckpt"
+TRAINED_CHECKPOINT = Path("checkpoints") / "trained.ckpt"
+MODEL_FILE = "model.ckpt"
 
 
 class ResumeCheckpoint(L.Callback):
@@ -91,12 +95,21 @@ class ResumeCheckpoint(L.Callback):
         self.last_write = time.monotonic()
 
 
-def remove_resume_checkpoint(run_dir: Path) -> None:
-    """A finished run's training checkpoint (and its folder, when empty) is removed."""
-    checkpoint = run_dir / RESUME_CHECKPOINT
-    checkpoint.unlink(missing_ok=True)
-    if checkpoint.parent.is_dir() and not any(checkpoint.parent.iterdir()):
-        checkpoint.parent.rmdir()
+def publish_model(run_dir: Path) -> None:
+    """A finished run: its trained checkpoint becomes model.ckpt, the training checkpoints go."""
+    trained = run_dir / TRAINED_CHECKPOINT
+    if trained.is_file():
+        os.replace(trained, run_dir / MODEL_FILE)
+    remove_training_checkpoints(run_dir)
+
+
+def remove_training_checkpoints(run_dir: Path) -> None:
+    """The checkpoints/ folder of a run that finished or was pruned."""
+    folder = run_dir / RESUME_CHECKPOINT.parent
+    for name in (RESUME_CHECKPOINT.name, TRAINED_CHECKPOINT.name):
+        (folder / name).unlink(missing_ok=True)
+    if folder.is_dir() and not any(folder.iterdir()):
+        folder.rmdir()
 
 
 def _counts_epochs(trainer: L.Trainer) -> bool:

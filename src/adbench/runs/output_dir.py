@@ -26,12 +26,10 @@ def claim_output_dir(out_dir: Path, overwrite: bool, resuming: bool) -> None:
         ) from error
     if resuming:
         return
-    for name in STALE_WITHOUT_RESULTS:  # an earlier attempt that failed before any result
-        (out_dir / name).unlink(missing_ok=True)
     leftovers = sorted(path for path in out_dir.iterdir() if not _hydra_file(path))
-    if not leftovers:
-        return
-    if not overwrite:
+    if all(path.name in STALE_WITHOUT_RESULTS for path in leftovers):
+        overwrite = True  # an earlier attempt that failed before any result: replaced
+    if leftovers and not overwrite:
         names = ", ".join(path.name for path in leftovers[:4]) + (
             ", ..." if len(leftovers) > 4 else ""
         )

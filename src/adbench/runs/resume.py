@@ -6,11 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from adbench.errors import AdbenchError
-from adbench.runs.checkpointing import RESUME_CHECKPOINT
+from adbench.runs.checkpointing import MODEL_FILE, RESUME_CHECKPOINT, TRAINED_CHECKPOINT
 
 RUNS_ROOT = Path("outputs")  # where runs go by default (hydra.run.dir)
 FINISHED_MARKER = "metrics.json"
-TRAINED_MODEL = "model.ckpt"  # written when training ends, before the test
 
 
 def resume_checkpoint(value: str | None) -> Path | None:
@@ -47,35 +46,43 @@ def resumed_in_place(checkpoint: Path, out_dir: Path) -> bool:
 
 
 def latest_unfinished_run(root: Path = RUNS_ROOT) -> Path:
-    """The run under `root` whose training checkpoint was written last, among runs that did
-    not finish."""
-    runs = {file.parent.parent for file in root.glob(f"**/{RESUME_CHECKPOINT.as_posix()}")}
-    runs |= {file.parent for file in root.glob(f"**/{TRAINED_MODEL}")}
-    checkpoints = [_run_checkpoint(run) for run in runs if not (run / FINISHED_MARKER).exists()]
+    """The run under `root` whose checkpoint was written last, among runs that did not
+    finish."""
+    runs = {file.parent.parent for file in root.glob("**/checkpoints/*.ckpt")}
+    runs |= {file.parent for file in root.glob(f"**/{MODEL_FILE}")}
+    unfinished = [run for run in runs if not (run / FINISHED_MARKER).exists()]
+    checkpoints = [file for file in map(unfinished_checkpoint, unfinished) if file]
     if not checkpoints:
         raise AdbenchError(
             f"resume=last: no unfinished run with a training checkpoint under {root}/: pass "
             "resume=RUN_DIR"
         )
     latest = max(checkpoints, key=lambda file: file.stat().st_mtime)
-    return latest.parent if latest.name == TRAINED_MODEL else latest.parent.parent
+    return latest.parent if latest.name == MODEL_FILE else latest.parent.parent
+
+
+def unfinished_checkpoint(run_dir: Path) -> Path | None:
+    """What an unfinished run continues from: the state when its training ended (it stopped
+    while testing or writing results), else its latest training checkpoint."""
+    for checkpoint in (TRAINED_CHECKPOINT, MODEL_FILE, RESUME_CHECKPOINT):
+        if (run_dir / checkpoint).is_file():
+            return run_dir / checkpoint
+    return None
 
 
 def _run_checkpoint(run_dir: Path) -> Path:
-    """A run's checkpoint to continue from: model.ckpt once its training ended (stopped while
-    testing), else its latest training checkpoint."""
     if (run_dir / FINISHED_MARKER).exists():
         raise AdbenchError(
             f"resume={run_dir}: that run finished (it has {FINISHED_MARKER}); to train it "
-            f"further start a new run with resume={run_dir / TRAINED_MODEL}"
+            f"further start a new run with resume={run_dir / MODEL_FILE}"
         )
-    for checkpoint in (run_dir / TRAINED_MODEL, run_dir / RESUME_CHECKPOINT):
-        if checkpoint.is_file():
-            return checkpoint
-    raise AdbenchError(
-        f"resume={run_dir}: no {RESUME_CHECKPOINT} there (the run stopped before its first "
-        "checkpoint, or its method fits in one pass): run it again"
-    )
+    checkpoint = unfinished_checkpoint(run_dir)
+    if checkpoint is None:
+        raise AdbenchError(
+            f"resume={run_dir}: no {RESUME_CHECKPOINT} there (the run stopped before its "
+            "first checkpoint, or its method fits in one pass): run it again"
+        )
+    return checkpoint
 
 
 def command_line_for_resume(args: list[str]) -> list[str]:
@@ -96,7 +103,7 @@ def command_line_for_resume(args: list[str]) -> list[str]:
         quoted = f"resume='{value}'" if "=" in value and value[0] not in "'\"" else None
         return [quoted if quoted and arg == f"resume={value}" else arg for arg in args]
     run_dir = run_dir.resolve()
-    given = [arg for arg in args if not arg.startswith("resume=")]
+    given = [arg for arg in args if not arg.startswith(("resume=", "hydra.run.dir="))]
     given_keys = {_key(arg) for arg in given}
     recorded = run_dir / ".hydra" / "overrides.yaml"
     replayed = []

@@ -10,9 +10,13 @@ from pathlib import Path
 from omegaconf import DictConfig, OmegaConf
 
 from adbench.checkpoints import check_resumable
-from adbench.runs.checkpointing import RESUME_CHECKPOINT
 from adbench.runs.output_dir import claim_output_dir
-from adbench.runs.resume import FINISHED_MARKER, TRAINED_MODEL, resume_checkpoint, resumed_in_place
+from adbench.runs.resume import (
+    FINISHED_MARKER,
+    resume_checkpoint,
+    resumed_in_place,
+    unfinished_checkpoint,
+)
 
 
 @dataclass(frozen=True)
@@ -33,7 +37,7 @@ def start_run(cfg: DictConfig, out_dir: Path, sweep_job: bool, claim: bool = Tru
     if sweep_job and training and checkpoint is None and _same_settings(out_dir, cfg):
         if (out_dir / FINISHED_MARKER).is_file():
             return RunStart(done=True)
-        checkpoint = _earlier_checkpoint(out_dir)
+        checkpoint = unfinished_checkpoint(out_dir)
         in_place, overwrite = checkpoint is not None, True
     if checkpoint is not None:
         check_resumable(checkpoint, cfg.model._target_)
@@ -54,10 +58,3 @@ def _same_settings(out_dir: Path, cfg: DictConfig) -> bool:
         return False
     earlier = OmegaConf.to_container(OmegaConf.load(recorded))
     return earlier == OmegaConf.to_container(cfg, resolve=True)
-
-
-def _earlier_checkpoint(out_dir: Path) -> Path | None:
-    for checkpoint in (out_dir / TRAINED_MODEL, out_dir / RESUME_CHECKPOINT):
-        if checkpoint.is_file():
-            return checkpoint
-    return None
