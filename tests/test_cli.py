@@ -177,3 +177,25 @@ def test_a_symlink_loop_among_the_training_images_is_not_followed(tmp_path, mvte
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-2000:]
     assert (tmp_path / "out" / "metrics.json").is_file()
+
+
+def test_same_file_names_in_two_defect_folders_and_mixed_sizes_are_kept_apart(tmp_path, mvtec_tree):
+    import numpy as np
+    from image_files import textured, with_defect, write_image
+
+    rng = np.random.default_rng(1)
+    category = mvtec_tree / "cat"
+    for i in range(3):  # the same names as test/dent/, and 96 px instead of 64
+        image, mask = with_defect(textured(rng, size=96), rng)
+        write_image(category / "test" / "scratch" / f"{i:03d}.png", image)
+        mask_file = category / "ground_truth" / "scratch" / f"{i:03d}_mask.png"
+        write_image(mask_file, mask.astype(np.uint8) * 255)
+    result = run_cli(
+        "model=padim", "model.n_features=20", "dataset=mvtec", f"dataset.root={mvtec_tree}",
+        "dataset.category=cat", "dataset.image_size=32", cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    rows = (tmp_path / "out" / "scores.csv").read_text().splitlines()[1:]
+    assert len(rows) == 9 and len({row.split(",")[0] for row in rows}) == 9
+    for defect in ("dent", "scratch"):
+        assert len(list((tmp_path / "out" / "heatmaps" / defect).glob("*.png"))) == 3
