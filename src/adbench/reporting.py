@@ -98,7 +98,7 @@ def write_text_atomic(path: str | Path, text: str) -> None:
         os.replace(temp, path)
     except BaseException as error:
         temp.unlink(missing_ok=True)
-        if isinstance(error, OSError) and error.filename is None:
+        if isinstance(error, OSError) and error.errno and error.filename is None:
             error.filename = str(path)  # name the file the user will look for
         raise
 
