@@ -63,7 +63,7 @@ def _resume_hint(cfg: DictConfig) -> str:
     """How to continue a stopped run, when it left a checkpoint to continue from."""
     from pathlib import Path
 
-    from adbench.runs.checkpointing import RESUME_CHECKPOINT
+    from adbench.runs.layout import RESUME_CHECKPOINT
 
     run_dir = Path(cfg.output_dir)
     saved = (run_dir / RESUME_CHECKPOINT).is_file()

@@ -1,5 +1,6 @@
 """Command-line overrides checked by composing the config before the run: an unknown group
-option or key is one line with the valid choices, instead of Hydra's text and traceback hint."""
+option or key is one line with the valid choices, instead of Hydra's text and traceback hint,
+and the settings every run reads (runs/settings.py) are checked before Hydra writes anything."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from hydra.errors import (
 from omegaconf import DictConfig, OmegaConf
 
 from adbench.errors import AdbenchError
+from adbench.runs.settings import check_run_settings
 
 CONFIG_MODULE, CONFIG_NAME = "adbench.conf", "config"
 UNKNOWN_KEY = re.compile(r"Could not override '([^']+)'")
@@ -32,7 +34,7 @@ def check_overrides(args: list[str]) -> None:
     overrides = [arg for arg in args if not arg.startswith(("hydra.", "hydra/"))]
     try:
         for job in _jobs_to_check(overrides):
-            _compose(job)
+            check_run_settings(_compose(job))
     except OverrideParseException as error:
         raise AdbenchError(
             f"cannot read the override {getattr(error, 'override', '')!r}: {_first_line(error)}"

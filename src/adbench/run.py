@@ -23,14 +23,9 @@ from adbench.export.task import export
 from adbench.optuna_pruning import pruned_at, pruning_callbacks, record_trial_outputs
 from adbench.outputs import write_predictions, write_test_outputs
 from adbench.reporting import format_metrics_table, write_csv_atomic, write_json_atomic
-from adbench.runs.checkpointing import (
-    RESUME_CHECKPOINT,
-    TRAINED_CHECKPOINT,
-    ResumeCheckpoint,
-    publish_model,
-    remove_training_checkpoints,
-)
+from adbench.runs.checkpointing import ResumeCheckpoint, publish_model, remove_training_checkpoints
 from adbench.runs.finite_loss import FiniteLoss
+from adbench.runs.layout import RESUME_CHECKPOINT, TRAINED_CHECKPOINT
 from adbench.runs.log_history import LogHistory
 from adbench.runs.seeding import BatchSeeding
 from adbench.runs.settings import check_run_settings

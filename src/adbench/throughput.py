@@ -20,7 +20,7 @@ from adbench.checkpoints import load_module
 from adbench.errors import AdbenchError
 from adbench.export.serving import ServingModel
 from adbench.reporting import format_table, write_json_atomic, write_text_atomic
-from adbench.runs.checkpointing import MODEL_FILE
+from adbench.runs.layout import MODEL_FILE
 
 
 def benchmark(cfg: DictConfig, out_dir: Path, train: Callable[[DictConfig, Path], object]) -> float:

@@ -10,11 +10,7 @@ import lightning as L
 from lightning.pytorch.trainer.states import TrainerFn
 from lightning.pytorch.utilities.exceptions import SIGTERMException
 
-# inside the run directory: the latest training state, and the state when training ended
-# (the test then runs; the run's model.ckpt once its results are written)
-RESUME_CHECKPOINT = Path("checkpoints") / "last.ckpt"
-TRAINED_CHECKPOINT = Path("checkpoints") / "trained.ckpt"
-MODEL_FILE = "model.ckpt"
+from adbench.runs.layout import MODEL_FILE, RESUME_CHECKPOINT, TRAINED_CHECKPOINT
 
 
 class ResumeCheckpoint(L.Callback):

@@ -6,10 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from adbench.errors import AdbenchError
-from adbench.runs.checkpointing import MODEL_FILE, RESUME_CHECKPOINT, TRAINED_CHECKPOINT
+from adbench.runs.layout import FINISHED_MARKER, MODEL_FILE, RESUME_CHECKPOINT, TRAINED_CHECKPOINT
 
 RUNS_ROOT = Path("outputs")  # where runs go by default (hydra.run.dir)
-FINISHED_MARKER = "metrics.json"
 
 
 def resume_checkpoint(value: str | None) -> Path | None:

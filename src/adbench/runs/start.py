@@ -10,9 +10,9 @@ from pathlib import Path
 from omegaconf import DictConfig, OmegaConf
 
 from adbench.checkpoints import check_resumable
+from adbench.runs.layout import FINISHED_MARKER
 from adbench.runs.output_dir import claim_output_dir
 from adbench.runs.resume import (
-    FINISHED_MARKER,
     resume_checkpoint,
     resumed_in_place,
     unfinished_checkpoint,
