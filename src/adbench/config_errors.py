@@ -7,8 +7,6 @@ from __future__ import annotations
 import difflib
 import re
 
-from hydra import compose, initialize_config_module
-from hydra.core.global_hydra import GlobalHydra
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.errors import (
     ConfigCompositionException,
@@ -18,10 +16,10 @@ from hydra.errors import (
 )
 from omegaconf import DictConfig, OmegaConf
 
+from adbench.compose import compose_adbench
 from adbench.errors import AdbenchError
 from adbench.runs.settings import check_run_settings
 
-CONFIG_MODULE, CONFIG_NAME = "adbench.conf", "config"
 UNKNOWN_KEY = re.compile(r"Could not override '([^']+)'")
 
 
@@ -34,7 +32,7 @@ def check_overrides(args: list[str]) -> None:
     overrides = [arg for arg in args if not arg.startswith(("hydra.", "hydra/"))]
     try:
         for job in _jobs_to_check(overrides):
-            check_run_settings(_compose(job))
+            check_run_settings(compose_adbench(job))
     except OverrideParseException as error:
         raise AdbenchError(
             f"cannot read the override {getattr(error, 'override', '')!r}: {_first_line(error)}"
@@ -47,7 +45,7 @@ def check_overrides(args: list[str]) -> None:
             raise
         key = found.group(1)
         rest = [arg for arg in overrides if arg.split("=", 1)[0] != key]
-        raise AdbenchError(_unknown_key(key, _compose(rest))) from None
+        raise AdbenchError(_unknown_key(key, compose_adbench(rest))) from None
 
 
 def _jobs_to_check(overrides: list[str]) -> list[list[str]]:
@@ -71,15 +69,6 @@ def _jobs_to_check(overrides: list[str]) -> list[list[str]]:
         if "." not in key.lstrip("+~"):
             jobs += [first | {key: choice} for choice in choices[1:]]
     return [[f"{key}={value}" for key, value in job.items()] for job in jobs]
-
-
-def _compose(overrides: list[str]) -> DictConfig:
-    GlobalHydra.instance().clear()
-    try:
-        with initialize_config_module(CONFIG_MODULE, version_base="1.3"):
-            return compose(CONFIG_NAME, overrides=overrides)
-    finally:
-        GlobalHydra.instance().clear()
 
 
 def _unknown_option(error: MissingConfigException) -> str:

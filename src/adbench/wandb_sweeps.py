@@ -129,21 +129,16 @@ def hydra_overrides(command: Sequence[str]) -> list[str]:
 def compose_run_config(overrides: Sequence[str]):
     """The adbench config these overrides compose into, resolved (Hydra's compose API; a
     placeholder output_dir unless one is given, since no Hydra run sets it here)."""
-    from hydra import compose, initialize_config_module
-    from hydra.core.global_hydra import GlobalHydra
     from omegaconf import OmegaConf
+
+    from adbench.compose import compose_adbench
 
     overrides = list(overrides)
     if not any(o.split("=", 1)[0].lstrip("+~") == "output_dir" for o in overrides):
         overrides.append(DRY_RUN_OUTPUT)
-    GlobalHydra.instance().clear()
-    try:
-        with initialize_config_module("adbench.conf", version_base="1.3"):
-            cfg = compose("config", overrides=overrides)
-        OmegaConf.resolve(cfg)  # bad interpolations fail here
-        return cfg
-    finally:
-        GlobalHydra.instance().clear()
+    cfg = compose_adbench(overrides)
+    OmegaConf.resolve(cfg)  # bad interpolations fail here
+    return cfg
 
 
 def compose_problem(overrides: Sequence[str]) -> str | None:

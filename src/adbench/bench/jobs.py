@@ -5,20 +5,17 @@ from __future__ import annotations
 import time
 
 import torch
-from hydra import compose, initialize_config_module
-from hydra.core.global_hydra import GlobalHydra
 from hydra.utils import instantiate
 from omegaconf import DictConfig
 
 from adbench.backbones import FeatureExtractor
+from adbench.compose import compose_adbench
 from adbench.run import build, quiet_lightning
 
 
 def compose_config(overrides: list[str]) -> DictConfig:
     """The composed adbench config with these overrides (no logger)."""
-    GlobalHydra.instance().clear()
-    with initialize_config_module("adbench.conf", version_base="1.3"):
-        return compose("config", overrides=["logger=none", *overrides])
+    return compose_adbench(["logger=none", *overrides])
 
 
 def _test_images(datamodule, limit: int) -> torch.Tensor:
