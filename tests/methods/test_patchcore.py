@@ -100,3 +100,34 @@ def test_out_of_fold_score_of_a_training_image_is_its_score_without_its_patches(
     assert torch.allclose(out_of_fold, without, atol=1e-4)  # full bank = every patch here
     assert torch.allclose(oof_map, without_map, atol=1e-4)
     assert model.bank_sources.tolist() == sorted(model.bank_sources.tolist())
+
+
+def test_standardized_scores_ignore_the_scale_of_each_channel():
+    """`standardize`: a channel scaled by 1000 (a level with larger activations) must not
+    decide the distances alone; without it, it does."""
+    torch.manual_seed(0)
+    extractor = FeatureExtractor("tf_efficientnet_lite0", [2, 3], weights="random")
+    train, test = torch.rand(4, 3, 64, 64), torch.rand(2, 3, 64, 64)
+    scale = torch.ones(sum(extractor.channels), 1, 1)
+    scale[::7] = 1000.0
+
+    def scores(standardize: bool, scaled: bool) -> torch.Tensor:
+        model = PatchcoreModel(extractor, coreset_sampling_ratio=1.0, standardize=standardize)
+        embed = model.embed
+        if scaled:
+            model.embed = lambda images: embed(images) * scale
+        with torch.no_grad():
+            model.fit([model.embed(train)])
+            return model(test)[0]
+
+    assert torch.allclose(scores(True, False), scores(True, True), rtol=1e-3)
+    assert not torch.allclose(scores(False, False) * 1000, scores(False, True), rtol=0.1)
+
+
+def test_checkpoint_from_before_standardize_loads_as_identity():
+    model = fitted_model()
+    state = {k: v for k, v in model.state_dict().items() if not k.startswith("feature_")}
+    fresh = PatchcoreModel(FeatureExtractor("tf_efficientnet_lite0", [2, 3], weights="random"))
+    fresh.load_state_dict(state)
+    assert torch.equal(fresh.feature_std, torch.ones_like(fresh.feature_std))
+    assert torch.equal(fresh.memory_bank, model.memory_bank)

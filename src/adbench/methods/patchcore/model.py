@@ -27,6 +27,7 @@ class PatchcoreModel(nn.Module):
         projection_dim: int = 128,
         smoothing_sigma: float = 4.0,
         chunk_size: int = 4096,
+        standardize: bool = False,
         seed: int = 0,
     ) -> None:
         super().__init__()
@@ -35,10 +36,16 @@ class PatchcoreModel(nn.Module):
         self.num_neighbors = num_neighbors
         self.projection_dim = projection_dim
         self.chunk_size = chunk_size
+        self.standardize = standardize
         self.seed = seed
         self.smoothing = GaussianSmoothing(smoothing_sigma)
         self.pool = nn.AvgPool2d(kernel_size=3, stride=1, padding=1)
-        self.register_buffer("memory_bank", torch.empty(0, sum(extractor.channels)))
+        dim = sum(extractor.channels)
+        self.register_buffer("memory_bank", torch.empty(0, dim))
+        # per-channel training statistics (identity unless `standardize`): patches are compared
+        # in units of each channel's spread, so no feature level outweighs another by scale
+        self.register_buffer("feature_mean", torch.zeros(dim))
+        self.register_buffer("feature_std", torch.ones(dim))
         # which training item each bank row came from (out-of-fold scoring); not saved
         self.register_buffer("bank_sources", torch.empty(0, dtype=torch.long), persistent=False)
 
@@ -58,6 +65,10 @@ class PatchcoreModel(nn.Module):
         item; bank_sources records each bank row's item (its position in `embeddings`)."""
         patches = [flatten_patches(e) for e in embeddings]
         vectors = torch.cat(patches)
+        if self.standardize:
+            self.feature_mean = vectors.mean(dim=0)
+            self.feature_std = vectors.std(dim=0).clamp_min(1e-6)
+        vectors = self._standardized(vectors)
         sources = torch.cat([torch.full((len(p),), i) for i, p in enumerate(patches)])
         n_keep = max(1, int(len(vectors) * self.coreset_sampling_ratio))
         generator = torch.Generator().manual_seed(self.seed)
@@ -76,7 +87,7 @@ class PatchcoreModel(nn.Module):
         left out of its nearest-neighbour search (out-of-fold scoring of training images)."""
         embeddings = self.embed(images)
         batch, _, height, width = embeddings.shape
-        patches = flatten_patches(embeddings)
+        patches = self._standardized(flatten_patches(embeddings))
         exclude = None
         if sources is not None:
             exclude = (sources.repeat_interleave(height * width), self.bank_sources)
@@ -90,6 +101,9 @@ class PatchcoreModel(nn.Module):
         maps = patch_scores.view(batch, 1, height, width)
         maps = F.interpolate(maps, size=images.shape[-2:], mode="bilinear", align_corners=False)
         return image_scores, self.smoothing(maps)
+
+    def _standardized(self, patches: torch.Tensor) -> torch.Tensor:
+        return (patches - self.feature_mean) / self.feature_std
 
     def _reweighted_scores(
         self, patches: torch.Tensor, patch_scores: torch.Tensor, nearest: torch.Tensor
@@ -112,6 +126,8 @@ class PatchcoreModel(nn.Module):
     def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs) -> None:
         """The bank's size is known only from the checkpoint: resize before loading."""
         resize_fitted_buffers(self, state_dict, prefix, ("memory_bank",))
+        for name in ("feature_mean", "feature_std"):  # checkpoints from before `standardize`
+            state_dict.setdefault(prefix + name, getattr(self, name).clone())
         super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
 

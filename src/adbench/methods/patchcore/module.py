@@ -33,6 +33,7 @@ class PatchcoreModule(OnePassModule, FeatureMethodModule):
         smoothing_sigma: float = 4.0,
         chunk_size: int = 4096,
         out_of_fold: bool = True,
+        standardize: bool = False,
         **wiring: Any,
     ) -> None:
         super().__init__(backbone=backbone, layers=layers, **wiring)
@@ -50,6 +51,7 @@ class PatchcoreModule(OnePassModule, FeatureMethodModule):
             projection_dim=projection_dim,
             smoothing_sigma=smoothing_sigma,
             chunk_size=chunk_size,
+            standardize=standardize,
             seed=self.seed,
         )
         self._embeddings: list[torch.Tensor] = []
