@@ -65,5 +65,5 @@ class PatchcoreModule(OnePassModule, FeatureMethodModule):
         self._embeddings = []
         if rank() == 0:
             self.model.fit(embeddings)
-        self.model.memory_bank = broadcast_tensor(self.model.memory_bank)
-        self.model.bank_sources = broadcast_tensor(self.model.bank_sources)
+        for name in ("memory_bank", "bank_sources", "feature_mean", "feature_std"):
+            setattr(self.model, name, broadcast_tensor(getattr(self.model, name)))
