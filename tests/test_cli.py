@@ -24,6 +24,19 @@ def assert_one_line_error(result: subprocess.CompletedProcess, *fragments: str) 
         assert fragment in errors[0]
 
 
+@pytest.mark.parametrize(
+    "args",
+    [("dataset.image_size=abc",), ("dataset=mvtec", "dataset.root=nope")],
+    ids=["read-with-the-command", "found-during-the-run"],
+)
+def test_adbench_debug_shows_the_traceback_behind_a_one_line_error(tmp_path, monkeypatch, args):
+    monkeypatch.setenv("ADBENCH_DEBUG", "1")
+    result = run_cli(*args, cwd=tmp_path)
+    assert result.returncode != 0
+    assert "Traceback" in result.stderr and "AdbenchError" in result.stderr
+    assert "adbench: error:" not in result.stderr
+
+
 def test_missing_dataset_dir_names_layout(tmp_path):
     result = run_cli("dataset=mvtec", f"dataset.root={tmp_path}/nope", cwd=tmp_path)
     assert_one_line_error(result, "nope", "train/good")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import os
 import sys
 
 import hydra
@@ -23,6 +24,7 @@ SIGTERM_MESSAGE = (
 SIGTERM_RESUME_HINT = "; its training was saved: continue with resume={run_dir}"
 DISK_ERRORS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM)
 SIGTERM_EXIT_STATUS = 143  # 128 + SIGTERM, what schedulers expect of a terminated job
+DEBUG_VARIABLE = "ADBENCH_DEBUG"  # =1: user errors raise with their traceback instead of one line
 
 register_job_dir_resolver()  # hydra.sweep.subdir: job folders named after the swept values
 register_config_groups_resolver()  # hydra.help.template: the groups a user chooses from
@@ -51,7 +53,7 @@ def main(cfg: DictConfig) -> float | None:
         message = user_error(error)
         if in_multirun():
             return fail_multirun_job(error, message)
-        if message is None:
+        if message is None or debugging():
             raise
         print(f"adbench: error: {message}", file=sys.stderr)
         sys.exit(2)
@@ -68,6 +70,11 @@ def _resume_hint(cfg: DictConfig) -> str:
     run_dir = Path(cfg.output_dir)
     saved = (run_dir / RESUME_CHECKPOINT).is_file()
     return SIGTERM_RESUME_HINT.format(run_dir=run_dir) if saved else ""
+
+
+def debugging() -> bool:
+    """ADBENCH_DEBUG=1: a developer wants the traceback behind a one-line error."""
+    return os.environ.get(DEBUG_VARIABLE, "") not in ("", "0")
 
 
 def user_error(error: BaseException) -> str | None:
@@ -92,10 +99,14 @@ def user_error(error: BaseException) -> str | None:
 
 def cli() -> None:
     """The `adbench` command: `main` with `output_dir=DIR` naming the whole run directory."""
+    if debugging():  # Hydra's own handler then shows the whole traceback too
+        os.environ.setdefault("HYDRA_FULL_ERROR", "1")
     try:
         sys.argv[1:] = with_run_dir(command_line_for_resume(sys.argv[1:]))
         check_overrides(sys.argv[1:])
     except AdbenchError as error:
+        if debugging():
+            raise
         print(f"adbench: error: {error}", file=sys.stderr)
         sys.exit(2)
     main()
