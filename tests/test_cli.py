@@ -140,6 +140,7 @@ def test_sigterm_during_training_is_a_failure_with_one_line(tmp_path, mvtec_tree
         (["dataset.categry=weave"], ["dataset.categry", "did you mean dataset.category?"]),
         (["modl=crn"], ["modl", "did you mean model?"]),
         (["model.coreset_sampling_ratio=2.0"], ["model.coreset_sampling_ratio=2.0", "(0, 1]"]),
+        (["model.feature_scaling=z"], ["model.feature_scaling=z", "none, channel, level"]),
     ],
 )
 def test_a_wrong_setting_is_one_line_before_anything_is_written(tmp_path, args, fragments):

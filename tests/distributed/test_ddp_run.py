@@ -19,7 +19,7 @@ from adbench.run import run
 # PatchCore keeps every patch: its bank is then the gathered embeddings in path order, checked
 # exactly (a coreset's greedy near-ties may flip with float summation order). Both methods
 # validate each training image out of fold, from all ranks' training items in path order.
-MODELS = {"patchcore": ["model.coreset_sampling_ratio=1.0", "model.standardize=true"], "padim": []}
+MODELS = {"patchcore": ["model.coreset_sampling_ratio=1.0"], "padim": []}
 FITTED = {
     "patchcore": ["model.memory_bank", "model.feature_mean", "model.feature_std"],
     "padim": ["model.mean", "model.whitening"],

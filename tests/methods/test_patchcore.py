@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import torch
 
 from adbench.backbones import FeatureExtractor
@@ -102,17 +103,19 @@ def test_out_of_fold_score_of_a_training_image_is_its_score_without_its_patches(
     assert model.bank_sources.tolist() == sorted(model.bank_sources.tolist())
 
 
-def test_standardized_scores_ignore_the_scale_of_each_channel():
-    """`standardize`: a channel scaled by 1000 (a level with larger activations) must not
-    decide the distances alone; without it, it does."""
+@pytest.mark.parametrize("scaling", ["channel", "level"])
+def test_scaled_scores_ignore_the_scale_of_a_feature_level(scaling):
+    """`feature_scaling`: a level whose activations are 1000 times larger must not decide the
+    distances alone; without scaling, it does."""
     torch.manual_seed(0)
     extractor = FeatureExtractor("tf_efficientnet_lite0", [2, 3], weights="random")
     train, test = torch.rand(4, 3, 64, 64), torch.rand(2, 3, 64, 64)
     scale = torch.ones(sum(extractor.channels), 1, 1)
-    scale[::7] = 1000.0
+    scale[: extractor.channels[0]] = 1000.0  # the first level
 
-    def scores(standardize: bool, scaled: bool) -> torch.Tensor:
-        model = PatchcoreModel(extractor, coreset_sampling_ratio=1.0, standardize=standardize)
+    def scores(feature_scaling: str, scaled: bool) -> torch.Tensor:
+        model = PatchcoreModel(extractor, coreset_sampling_ratio=1.0, feature_scaling=scaling)
+        model.feature_scaling = feature_scaling
         embed = model.embed
         if scaled:
             model.embed = lambda images: embed(images) * scale
@@ -120,11 +123,28 @@ def test_standardized_scores_ignore_the_scale_of_each_channel():
             model.fit([model.embed(train)])
             return model(test)[0]
 
-    assert torch.allclose(scores(True, False), scores(True, True), rtol=1e-3)
-    assert not torch.allclose(scores(False, False) * 1000, scores(False, True), rtol=0.1)
+    assert torch.allclose(scores(scaling, False), scores(scaling, True), rtol=1e-3)
+    assert not torch.allclose(scores("none", False) * 1000, scores("none", True), rtol=0.1)
 
 
-def test_checkpoint_from_before_standardize_loads_as_identity():
+def test_level_scaling_gives_every_level_the_same_spread():
+    """ "level": centred patches of each level have a mean squared norm of 1, and the channels of
+    a level keep their relative scale (unlike "channel")."""
+    torch.manual_seed(0)
+    extractor = FeatureExtractor("tf_efficientnet_lite0", [2, 3], weights="random")
+    model = PatchcoreModel(extractor, coreset_sampling_ratio=1.0, feature_scaling="level")
+    with torch.no_grad():
+        model.fit([model.embed(torch.rand(3, 3, 64, 64))])
+    first = extractor.channels[0]
+    mean, std = model.feature_mean, model.feature_std
+    assert torch.all(std[:first] == std[0]) and torch.all(std[first:] == std[first])
+    vectors = model.memory_bank  # ratio 1: every scaled training patch
+    for level in vectors.split(extractor.channels, dim=1):
+        assert torch.isclose(level.pow(2).sum(dim=1).mean(), torch.tensor(1.0), rtol=1e-3)
+    assert mean.shape == std.shape == (sum(extractor.channels),)
+
+
+def test_checkpoint_from_before_feature_scaling_loads_as_identity():
     model = fitted_model()
     state = {k: v for k, v in model.state_dict().items() if not k.startswith("feature_")}
     fresh = PatchcoreModel(FeatureExtractor("tf_efficientnet_lite0", [2, 3], weights="random"))

@@ -27,7 +27,7 @@ from omegaconf import DictConfig, OmegaConf
 from adbench.bench.agreement import validation_agreement
 from adbench.bench.jobs import compose_config
 from adbench.bench.peers.anomalib import anomalib_python, run_anomalib
-from adbench.bench.real_settings import METHODS, PEER_METHODS, STUDY
+from adbench.bench.real_settings import METHODS, PEER_LEVELS, STUDY
 from adbench.reporting import format_table, write_json_atomic, write_text_atomic
 
 METRICS = ("image_auroc", "pixel_auroc", "pixel_aupro_30")
@@ -175,8 +175,10 @@ def main(argv: list[str] | None = None) -> None:
                                 args.image_size, work / args.validation / method, args.resume)
             for method in args.methods
         }  # fmt: skip
-        peers = run_peers(args, [m for m in args.methods if m in PEER_METHODS])
+        peers = run_peers(args, [m for m in args.methods if m in PEER_LEVELS])
         sections.append(methods_table(results, peers, args.categories))
+        sections += [f"anomalib ran {method} at levels {PEER_LEVELS[method]} (PEER_LEVELS)\n"
+                     for method in peers if PEER_LEVELS[method]]  # fmt: skip
         record.update(results=results, anomalib=peers)
     else:
         modes = args.study or ["synthetic", "from_test"]
@@ -197,9 +199,10 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def run_peers(args: argparse.Namespace, methods: list[str]) -> dict:
-    """anomalib on the same category trees, backbone, levels and image size as adbench's bench
-    setting of each method; {} when switched off (--anomalib-venv none). Each job's result is
-    kept in WORK_DIR/anomalib/ with its settings and, with --resume, reused if they match."""
+    """anomalib on the same category trees, backbone and image size as adbench's bench setting
+    of each method, at its levels unless PEER_LEVELS names others; {} when switched off
+    (--anomalib-venv none). Each job's result is kept in WORK_DIR/anomalib/ with its settings
+    and, with --resume, reused if they match."""
     if args.anomalib_venv == "none" or not methods:
         return {}
     python = anomalib_python(args.anomalib_venv)
@@ -208,7 +211,8 @@ def run_peers(args: argparse.Namespace, methods: list[str]) -> dict:
         cfg = compose_config(
             ["dataset=realphotos", *METHODS[method], f"dataset.image_size={args.image_size}"]
         )
-        job = {"image_size": args.image_size, "layers": list(cfg.model.layers),
+        layers = PEER_LEVELS[method] or list(cfg.model.layers)
+        job = {"image_size": args.image_size, "layers": layers,
                "seed": cfg.seed, "max_epochs": cfg.model.get("epochs")}  # fmt: skip
         peers[method] = {}
         for category in args.categories:

@@ -15,6 +15,8 @@ from adbench.methods.patchcore.coreset import greedy_coreset
 from adbench.methods.patchcore.neighbours import nearest_neighbours
 from adbench.postprocess import GaussianSmoothing
 
+FEATURE_SCALINGS = ("none", "channel", "level")
+
 
 class PatchcoreModel(nn.Module):
     """Eval forward: images in [0, 1] (B,3,H,W) -> (image scores (B,), anomaly maps (B,1,H,W))."""
@@ -27,7 +29,7 @@ class PatchcoreModel(nn.Module):
         projection_dim: int = 128,
         smoothing_sigma: float = 4.0,
         chunk_size: int = 4096,
-        standardize: bool = False,
+        feature_scaling: str = "none",
         seed: int = 0,
     ) -> None:
         super().__init__()
@@ -36,14 +38,17 @@ class PatchcoreModel(nn.Module):
         self.num_neighbors = num_neighbors
         self.projection_dim = projection_dim
         self.chunk_size = chunk_size
-        self.standardize = standardize
+        if feature_scaling not in FEATURE_SCALINGS:
+            raise ValueError(f"feature_scaling={feature_scaling!r}: one of {FEATURE_SCALINGS}")
+        self.feature_scaling = feature_scaling
+        self.level_channels = extractor.channels
         self.seed = seed
         self.smoothing = GaussianSmoothing(smoothing_sigma)
         self.pool = nn.AvgPool2d(kernel_size=3, stride=1, padding=1)
         dim = sum(extractor.channels)
         self.register_buffer("memory_bank", torch.empty(0, dim))
-        # per-channel training statistics (identity unless `standardize`): patches are compared
-        # in units of each channel's spread, so no feature level outweighs another by scale
+        # training statistics that scale patches before comparison (identity for "none"), so
+        # that no feature level outweighs another by the scale of its activations
         self.register_buffer("feature_mean", torch.zeros(dim))
         self.register_buffer("feature_std", torch.ones(dim))
         # which training item each bank row came from (out-of-fold scoring); not saved
@@ -65,9 +70,8 @@ class PatchcoreModel(nn.Module):
         item; bank_sources records each bank row's item (its position in `embeddings`)."""
         patches = [flatten_patches(e) for e in embeddings]
         vectors = torch.cat(patches)
-        if self.standardize:
-            self.feature_mean = vectors.mean(dim=0)
-            self.feature_std = vectors.std(dim=0).clamp_min(1e-6)
+        if self.feature_scaling != "none":
+            self.feature_mean, self.feature_std = self._scaling(vectors)
         vectors = self._standardized(vectors)
         sources = torch.cat([torch.full((len(p),), i) for i, p in enumerate(patches)])
         n_keep = max(1, int(len(vectors) * self.coreset_sampling_ratio))
@@ -102,6 +106,18 @@ class PatchcoreModel(nn.Module):
         maps = F.interpolate(maps, size=images.shape[-2:], mode="bilinear", align_corners=False)
         return image_scores, self.smoothing(maps)
 
+    def _scaling(self, vectors: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Per-channel means and the divisors: each channel's standard deviation ("channel"), or
+        each level's spread, the root of its channels' summed variances ("level": every level's
+        centred patches then have a mean squared norm of 1, whatever its channel count)."""
+        variance = vectors.var(dim=0, correction=0)
+        if self.feature_scaling == "channel":
+            spread = variance.sqrt()
+        else:
+            levels = variance.split(self.level_channels)
+            spread = torch.cat([level.sum().sqrt().expand(len(level)) for level in levels])
+        return vectors.mean(dim=0), spread.clamp_min(1e-6)
+
     def _standardized(self, patches: torch.Tensor) -> torch.Tensor:
         return (patches - self.feature_mean) / self.feature_std
 
@@ -126,7 +142,7 @@ class PatchcoreModel(nn.Module):
     def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs) -> None:
         """The bank's size is known only from the checkpoint: resize before loading."""
         resize_fitted_buffers(self, state_dict, prefix, ("memory_bank",))
-        for name in ("feature_mean", "feature_std"):  # checkpoints from before `standardize`
+        for name in ("feature_mean", "feature_std"):  # checkpoints from before feature scaling
             state_dict.setdefault(prefix + name, getattr(self, name).clone())
         super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 

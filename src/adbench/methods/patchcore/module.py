@@ -10,7 +10,7 @@ from adbench.errors import AdbenchError
 from adbench.methods.distributed import broadcast_tensor, rank
 from adbench.methods.feature_method import FeatureMethodModule
 from adbench.methods.one_pass import OnePassModule
-from adbench.methods.patchcore.model import PatchcoreModel
+from adbench.methods.patchcore.model import FEATURE_SCALINGS, PatchcoreModel
 
 
 class PatchcoreModule(OnePassModule, FeatureMethodModule):
@@ -33,7 +33,7 @@ class PatchcoreModule(OnePassModule, FeatureMethodModule):
         smoothing_sigma: float = 4.0,
         chunk_size: int = 4096,
         out_of_fold: bool = True,
-        standardize: bool = False,
+        feature_scaling: str = "none",
         **wiring: Any,
     ) -> None:
         super().__init__(backbone=backbone, layers=layers, **wiring)
@@ -42,6 +42,9 @@ class PatchcoreModule(OnePassModule, FeatureMethodModule):
                 f"model.coreset_sampling_ratio={coreset_sampling_ratio}: the share of patch "
                 "vectors kept must lie in (0, 1]"
             )
+        if feature_scaling not in FEATURE_SCALINGS:
+            choices = ", ".join(FEATURE_SCALINGS)
+            raise AdbenchError(f"model.feature_scaling={feature_scaling}: choose one of {choices}")
         self.save_hyperparameters()
         self.requests_out_of_fold = out_of_fold
         self.model = PatchcoreModel(
@@ -51,7 +54,7 @@ class PatchcoreModule(OnePassModule, FeatureMethodModule):
             projection_dim=projection_dim,
             smoothing_sigma=smoothing_sigma,
             chunk_size=chunk_size,
-            standardize=standardize,
+            feature_scaling=feature_scaling,
             seed=self.seed,
         )
         self._embeddings: list[torch.Tensor] = []
