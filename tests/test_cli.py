@@ -76,6 +76,17 @@ def test_output_dir_holds_hydra_files_too(tmp_path):
     assert not (tmp_path / "outputs").exists()
 
 
+def test_another_runs_folder_is_refused_before_hydra_rewrites_its_record(tmp_path):
+    """The refused run must not overwrite the other run's .hydra/overrides.yaml, which
+    resume=DIR replays."""
+    record = tmp_path / "out" / ".hydra" / "overrides.yaml"
+    record.parent.mkdir(parents=True)
+    record.write_text("- model=padim\n")
+    (tmp_path / "out" / "metrics.json").write_text("{}")
+    assert_one_line_error(run_cli("seed=3", cwd=tmp_path), "already holds another run's files")
+    assert record.read_text() == "- model=padim\n"
+
+
 def test_output_dir_in_a_multirun_is_refused(tmp_path):
     assert_one_line_error(run_cli("-m", "seed=0,1", cwd=tmp_path), "hydra.sweep.dir=DIR")
 

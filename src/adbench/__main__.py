@@ -13,6 +13,7 @@ from omegaconf.errors import MissingMandatoryValue
 from adbench.config_errors import check_overrides
 from adbench.config_groups import register_config_groups_resolver
 from adbench.errors import AdbenchError
+from adbench.runs.output_dir import check_run_dir_is_free
 from adbench.runs.resume import command_line_for_resume
 from adbench.sweep_jobs import register_job_dir_resolver
 from adbench.sweep_jobs.job_status import fail_multirun_job, in_multirun
@@ -104,6 +105,7 @@ def cli() -> None:
     try:
         sys.argv[1:] = with_run_dir(command_line_for_resume(sys.argv[1:]))
         check_overrides(sys.argv[1:])
+        check_run_dir_is_free(sys.argv[1:])
     except AdbenchError as error:
         if debugging():
             raise

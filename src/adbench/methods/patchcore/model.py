@@ -72,7 +72,7 @@ class PatchcoreModel(nn.Module):
         vectors = torch.cat(patches)
         if self.feature_scaling != "none":
             self.feature_mean, self.feature_std = self._scaling(vectors)
-        vectors = self._standardized(vectors)
+        vectors = self._scaled(vectors)
         sources = torch.cat([torch.full((len(p),), i) for i, p in enumerate(patches)])
         n_keep = max(1, int(len(vectors) * self.coreset_sampling_ratio))
         generator = torch.Generator().manual_seed(self.seed)
@@ -91,7 +91,7 @@ class PatchcoreModel(nn.Module):
         left out of its nearest-neighbour search (out-of-fold scoring of training images)."""
         embeddings = self.embed(images)
         batch, _, height, width = embeddings.shape
-        patches = self._standardized(flatten_patches(embeddings))
+        patches = self._scaled(flatten_patches(embeddings))
         exclude = None
         if sources is not None:
             exclude = (sources.repeat_interleave(height * width), self.bank_sources)
@@ -118,7 +118,7 @@ class PatchcoreModel(nn.Module):
             spread = torch.cat([level.sum().sqrt().expand(len(level)) for level in levels])
         return vectors.mean(dim=0), spread.clamp_min(1e-6)
 
-    def _standardized(self, patches: torch.Tensor) -> torch.Tensor:
+    def _scaled(self, patches: torch.Tensor) -> torch.Tensor:
         return (patches - self.feature_mean) / self.feature_std
 
     def _reweighted_scores(
