@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from adbench.errors import AdbenchError
-from adbench.runs.output_dir import claim_output_dir
+from adbench.runs.output_dir import check_run_dir_is_free, claim_output_dir
 from adbench.runs.resume import command_line_for_resume, resume_checkpoint
 
 
@@ -38,6 +38,24 @@ def test_another_runs_files_are_refused_or_cleared(tmp_path):
     claim_output_dir(run, overwrite=False, resuming=True)  # a resumed run continues in place
     claim_output_dir(run, overwrite=True, resuming=False)
     assert sorted(path.name for path in run.iterdir()) == [".hydra"]
+
+
+def test_a_single_run_into_another_runs_folder_is_refused_before_hydra_writes(
+    tmp_path, monkeypatch
+):
+    run = tmp_path / "run"
+    touch(run / "metrics.json")
+    touch(run / "config.yaml")
+    with pytest.raises(AdbenchError, match=r"run already holds .*\(config.yaml, metrics.json\)"):
+        check_run_dir_is_free(["model=padim", f"hydra.run.dir={run}"])
+    for allowed in (["-m"], [f"resume={run}"], ["output.overwrite=true"]):
+        check_run_dir_is_free([*allowed, f"hydra.run.dir={run}"])
+    check_run_dir_is_free([f"hydra.run.dir={tmp_path / 'new'}"])
+    (run / "metrics.json").unlink()  # only a failed attempt's config: taken
+    check_run_dir_is_free([f"hydra.run.dir={run}"])
+    touch(run / "metrics.json")
+    monkeypatch.setenv("LOCAL_RANK", "1")  # a DDP rank launched into rank 0's folder
+    check_run_dir_is_free([f"hydra.run.dir={run}"])
 
 
 def test_an_output_dir_that_cannot_be_created_is_one_line(tmp_path):

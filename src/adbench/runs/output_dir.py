@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -39,12 +40,14 @@ def claim_output_dir(out_dir: Path, overwrite: bool, resuming: bool) -> None:
 def check_run_dir_is_free(args: list[str]) -> None:
     """Before Hydra writes .hydra/ into a single run's explicit `hydra.run.dir` (output_dir=DIR):
     refuse a folder that holds another run's files, whose own record of its settings (read by
-    `resume=DIR`) Hydra would otherwise overwrite. Resumed runs, `output.overwrite=true` and
-    sweeps (each job checks its own folder) are left to claim_output_dir."""
+    `resume=DIR`) Hydra would otherwise overwrite. Resumed runs, `output.overwrite=true`,
+    sweeps (each job checks its own folder) and the DDP ranks that rank 0 launches into its
+    folder (LOCAL_RANK > 0) are left to claim_output_dir."""
     values = dict(arg.split("=", 1) for arg in args if "=" in arg)
     run_dir = values.get("hydra.run.dir")
     if (
         run_dir is None
+        or os.environ.get("LOCAL_RANK", "0") != "0"
         or "resume" in values
         or values.get("output.overwrite", "").lower() == "true"
         or any(arg in ("-m", "--multirun") for arg in args)
