@@ -36,12 +36,14 @@ METHODS = {
         "dataset.eval_batch_size=2",  # validations at steps 6, 12, 18 and 20, several batches
     ],
 }  # fmt: skip
-# (method, signal, step it arrives at, how the run is resumed, step of the checkpoint it leaves)
+# (method, signal, step it arrives at, how the run is resumed, step of the checkpoint it leaves);
+# `make test` runs one SIGTERM and one SIGKILL case (~35 s each), `make test-slow` the others
+SLOW = pytest.mark.slow
 CASES = [
     ("draem", "TERM", 6, "dir", 7),  # mid-epoch: the batch under way ends, then saved
-    ("draem", "KILL", 10, "last", 8),  # the checkpoint at the end of epoch 2 stands
-    ("crn", "TERM", 9, "dir", 10),  # between two validations, mid-epoch
-    ("crn", "TERM", "12v", "dir", 12),  # inside the validation at step 12: it finishes first
+    pytest.param("draem", "KILL", 10, "last", 8, marks=SLOW),  # epoch 2's checkpoint stands
+    pytest.param("crn", "TERM", 9, "dir", 10, marks=SLOW),  # between two validations, mid-epoch
+    pytest.param("crn", "TERM", "12v", "dir", 12, marks=SLOW),  # in step 12's validation: ends it
     ("crn", "KILL", 15, "dir", 12),  # the checkpoint at the validation of step 12 stands
 ]
 
@@ -121,6 +123,7 @@ def test_a_run_stopped_while_testing_resumes_from_its_trained_model(uninterrupte
     assert outcome(run_dir) == outcome(full)
 
 
+@pytest.mark.slow  # ~75 s
 def test_a_sweep_run_again_keeps_its_finished_jobs_and_continues_the_others(
     uninterrupted, tmp_path
 ):
