@@ -6,13 +6,11 @@ import subprocess
 import sys
 
 import pytest
+from adbench_command import adbench_command
 
 
 def run_cli(*args: str, cwd) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "adbench", *args, "logger=none", f"output_dir={cwd}/out"],
-        capture_output=True, text=True, cwd=cwd, timeout=300,
-    )  # fmt: skip
+    return adbench_command(*args, "logger=none", f"output_dir={cwd}/out", cwd=cwd)
 
 
 def assert_one_line_error(result: subprocess.CompletedProcess, *fragments: str) -> None:
@@ -171,10 +169,7 @@ def test_a_wrong_setting_is_one_line_before_anything_is_written(tmp_path, args, 
     ],
 )
 def test_a_sweep_with_a_wrong_setting_is_one_line_before_any_job(tmp_path, args, fragments):
-    result = subprocess.run(
-        [sys.executable, "-m", "adbench", "-m", *args, f"hydra.sweep.dir={tmp_path}/sweep"],
-        capture_output=True, text=True, cwd=tmp_path, timeout=300,
-    )  # fmt: skip
+    result = adbench_command("-m", *args, f"hydra.sweep.dir={tmp_path}/sweep", cwd=tmp_path)
     assert_one_line_error(result, *fragments)
     assert not (tmp_path / "sweep").exists()
 

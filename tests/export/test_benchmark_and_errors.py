@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 
 import pytest
+from adbench_command import adbench_command
 
 from adbench.errors import AdbenchError
 from adbench.run import run
@@ -76,12 +74,9 @@ def test_bad_export_and_benchmark_settings_are_refused(overrides, message, compo
 
 
 def test_bad_export_format_gives_a_one_line_error(tmp_path):
-    env = {**os.environ, "OMP_WAIT_POLICY": "PASSIVE"}
-    result = subprocess.run(
-        [sys.executable, "-m", "adbench", "task=export", "export.format=tflite",
-         "logger=none", f"output_dir={tmp_path}"],
-        capture_output=True, text=True, env=env, timeout=120, check=False,
-    )  # fmt: skip
+    result = adbench_command(
+        "task=export", "export.format=tflite", "logger=none", f"output_dir={tmp_path}", cwd=tmp_path
+    )
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert lines == [

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import optuna
 import pytest
+from adbench_command import adbench_command
 from optuna.trial import TrialState
 
 QUIET = ("preset=demo", "logger=none", "output.heatmaps=false", "output.roc_curve=false")
@@ -15,10 +14,9 @@ QUIET = ("preset=demo", "logger=none", "output.heatmaps=false", "output.roc_curv
 
 def search(tmp_path, method: str, *overrides: str) -> optuna.Study:
     storage = f"sqlite:///{tmp_path / 'study.db'}"
-    result = subprocess.run(
-        [sys.executable, "-m", "adbench", "-m", f"hparams_search={method}", *QUIET,
-         f"hydra.sweeper.storage={storage}", f"hydra.sweep.dir={tmp_path / 'sweep'}", *overrides],
-        cwd=tmp_path, capture_output=True, text=True, timeout=900,
+    result = adbench_command(
+        "-m", f"hparams_search={method}", *QUIET, f"hydra.sweeper.storage={storage}",
+        f"hydra.sweep.dir={tmp_path / 'sweep'}", *overrides, cwd=tmp_path, timeout=900,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-3000:]
     return optuna.load_study(study_name=f"{method}_synthetic_weave", storage=storage)
@@ -49,11 +47,9 @@ def test_crn_trials_below_the_threshold_are_pruned_at_their_first_validation(tmp
 
 def test_a_failed_adbench_trial_keeps_its_error_line(tmp_path):
     storage = f"sqlite:///{tmp_path / 'study.db'}"
-    subprocess.run(
-        [sys.executable, "-m", "adbench", "-m", "hparams_search=padim", *QUIET,
-         "dataset.category=nope", "hydra.sweeper.n_trials=1", f"hydra.sweeper.storage={storage}",
-         f"hydra.sweep.dir={tmp_path / 'sweep'}"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=300,
+    adbench_command(
+        "-m", "hparams_search=padim", *QUIET, "dataset.category=nope", "hydra.sweeper.n_trials=1",
+        f"hydra.sweeper.storage={storage}", f"hydra.sweep.dir={tmp_path / 'sweep'}", cwd=tmp_path,
     )  # fmt: skip
     (trial,) = optuna.load_study(study_name="padim_synthetic_nope", storage=storage).trials
     assert trial.state == TrialState.FAIL

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from adbench_command import adbench_command
 from test_cli import assert_one_line_error
 
 from adbench.run import run
@@ -26,10 +27,7 @@ class WritesMarker:
 
 
 def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "adbench", *args, "logger=none"],
-        capture_output=True, text=True, cwd=cwd, timeout=300,
-    )  # fmt: skip
+    return adbench_command(*args, "logger=none", cwd=cwd)
 
 
 @pytest.mark.parametrize(

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import csv
 import json
-import subprocess
-import sys
 
 import pytest
+from adbench_command import adbench_command
 
 TINY = [
     "dataset.source_size=48",
@@ -28,12 +27,9 @@ def grid(tmp_path_factory):
     """Two built-in categories and one that does not exist, in one multirun."""
     tmp = tmp_path_factory.mktemp("grid")
     sweep = tmp / "sweep"
-    result = subprocess.run(
-        [
-            sys.executable, "-m", "adbench", "-m", "dataset.category=weave,nope,grain",
-            f"dataset.root={tmp / 'data'}", f"hydra.sweep.dir={sweep}", *TINY,
-        ],
-        capture_output=True, text=True, cwd=tmp, timeout=600,
+    result = adbench_command(
+        "-m", "dataset.category=weave,nope,grain", f"dataset.root={tmp / 'data'}",
+        f"hydra.sweep.dir={sweep}", *TINY, cwd=tmp, timeout=600,
     )  # fmt: skip
     return result, sweep
 
