@@ -151,3 +151,30 @@ def test_a_weights_path_implies_file_weights(tmp_path, monkeypatch):
     assert_extractor_holds(extractor, source)
     # weights=random stays random (a checkpoint carries the weights; its file is not re-read)
     FeatureExtractor("resnet18", [1], weights="random", weights_path=str(tmp_path / "gone.pth"))
+
+
+@pytest.mark.parametrize(("layers", "blocks"), [([1, 2], 3), ([2, 3], 5), ([0], 1)])
+def test_the_extractor_stops_at_the_deepest_requested_level(layers, blocks):
+    """timm's EfficientNet feature models run all 7 blocks; the extractor keeps those it uses,
+    and its features are the whole network's, value for value."""
+    extractor = FeatureExtractor("tf_efficientnet_lite0", layers, weights="random").eval()
+    assert len(extractor.model.blocks) == blocks
+    whole = timm.create_model("tf_efficientnet_lite0", features_only=True, out_indices=layers)
+    whole.load_state_dict(extractor.model.state_dict(), strict=False)
+    images = torch.rand(2, 3, 64, 64)
+    with torch.no_grad():
+        references = whole.eval()((images - extractor.mean) / extractor.std)
+        for ours, reference in zip(extractor(images), references, strict=True):
+            assert torch.equal(ours, reference)
+
+
+def test_a_state_dict_holding_the_blocks_after_the_deepest_level_still_loads():
+    """Checkpoints written before the cut hold every block: the unused ones are skipped."""
+    extractor = FeatureExtractor("tf_efficientnet_lite0", [1, 2], weights="random")
+    whole = timm.create_model("tf_efficientnet_lite0", features_only=True, out_indices=(1, 2))
+    saved = {f"model.{key}": value for key, value in whole.state_dict().items()}
+    assert any(key.startswith("model.blocks.6.") for key in saved)
+    extractor.load_state_dict(saved)  # strict
+    assert torch.equal(
+        extractor.model.blocks[2][0].conv_pw.weight, whole.blocks[2][0].conv_pw.weight
+    )

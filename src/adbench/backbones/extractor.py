@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import torch
@@ -33,6 +34,7 @@ class FeatureExtractor(nn.Module):
         super().__init__()
         indices = resolve_layers(name, layers)
         self.model = create_features_model(name, indices, weights, weights_path)
+        _cut_after_deepest_level(self.model)
         self.register_buffer("mean", torch.tensor(mean).view(1, 3, 1, 1), persistent=False)
         self.register_buffer("std", torch.tensor(std).view(1, 3, 1, 1), persistent=False)
         self.trainable = trainable
@@ -57,6 +59,29 @@ class FeatureExtractor(nn.Module):
 
     def forward(self, images: torch.Tensor) -> list[torch.Tensor]:
         return self.model((images - self.mean) / self.std)
+
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs) -> None:
+        """Checkpoints from before the cut also hold the blocks after the deepest level."""
+        blocks = getattr(self.model, "blocks", None)
+        if isinstance(blocks, nn.Sequential):
+            block = re.compile(re.escape(prefix) + r"model\.blocks\.(\d+)\.")
+            for key in list(state_dict):
+                match = block.match(key)
+                if match and int(match[1]) >= len(blocks):
+                    del state_dict[key]
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+
+
+def _cut_after_deepest_level(model: nn.Module) -> None:
+    """Drop the blocks after the deepest requested level. timm's EfficientNet and MobileNet
+    feature models run all their blocks whatever the requested levels (its ResNet-style
+    feature models already stop at the deepest one)."""
+    blocks = getattr(model, "blocks", None)
+    if not isinstance(blocks, nn.Sequential):
+        return
+    names = model.feature_info.module_name()  # "blocks.2", or "bn1" for the stem
+    used = [int(name.split(".")[1]) for name in names if name.startswith("blocks.")]
+    model.blocks = blocks[: max(used, default=-1) + 1]
 
 
 def resolve_layers(name: str, layers: Sequence[int | str]) -> tuple[int, ...]:
