@@ -23,15 +23,16 @@ PEER_LEVELS: dict[str, list[int] | None] = {"patchcore": [2, 3], "padim": None, 
 # The validation study: settings whose validation and test AUROC are compared per category.
 STUDY: dict[str, list[str]] = {
     "patchcore": ["model=patchcore"],
-    "patchcore paper: layers=2,3 coreset=0.1 scaling=none": [
+    "patchcore paper: layers=2,3 coreset=0.1 scaling=none k=9": [
         "model=patchcore",
         "model.layers=[2,3]",
         "model.coreset_sampling_ratio=0.1",
         "model.feature_scaling=none",
+        "model.num_neighbors=9",
     ],
     "patchcore layers=3": ["model=patchcore", "model.layers=[3]"],
     "patchcore coreset=0.1": ["model=patchcore", "model.coreset_sampling_ratio=0.1"],
-    "patchcore k=1": ["model=patchcore", "model.num_neighbors=1"],
+    "patchcore k=9": ["model=patchcore", "model.num_neighbors=9"],
     "patchcore lite2": ["model=patchcore", "backbone=efficientnet_lite2"],
     "padim": ["model=padim"],
     "padim n_features=20": ["model=padim", "model.n_features=20"],
