@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from adbench.backbones import FeatureExtractor
-from adbench.methods.patchcore import PatchcoreModel
+from adbench.methods.patchcore import PatchcoreModel, neighbours
 from adbench.methods.patchcore.coreset import greedy_coreset
 from adbench.methods.patchcore.neighbours import nearest_neighbours
 
@@ -23,12 +23,40 @@ def test_coreset_keeps_everything_when_asked_for_more():
     assert greedy_coreset(torch.randn(5, 3), 9).tolist() == [0, 1, 2, 3, 4]
 
 
-def test_chunked_neighbours_equal_brute_force():
+def faiss_search(queries, bank, k, exclude=None):
+    return neighbours._faiss_search(queries, bank, k, exclude)
+
+
+def torch_search(queries, bank, k, exclude=None):
+    return neighbours._torch_search(queries, bank, k, 64, exclude)
+
+
+SEARCHES = pytest.mark.parametrize("search", [faiss_search, torch_search], ids=["faiss", "torch"])
+
+
+@SEARCHES
+def test_neighbours_equal_brute_force(search):
     queries, bank = torch.randn(300, 16), torch.randn(70, 16)
-    distances, indices = nearest_neighbours(queries, bank, k=3, chunk_size=64)
+    distances, indices = search(queries, bank, 3)
     expected = torch.cdist(queries, bank).topk(3, dim=1, largest=False)
     assert torch.equal(indices, expected.indices)
     assert torch.allclose(distances, expected.values, atol=1e-4)
+
+
+def test_the_cpu_search_is_faiss_and_a_traced_one_torch(monkeypatch):
+    used = []
+    for name in ("_faiss_search", "_torch_search"):
+        search = getattr(neighbours, name)
+        monkeypatch.setattr(
+            neighbours,
+            name,
+            lambda *args, search=search, name=name: used.append(name) or search(*args),
+        )
+    queries, bank = torch.randn(20, 8), torch.randn(10, 8)
+    expected = nearest_neighbours(queries, bank)
+    traced = torch.jit.trace(lambda q: nearest_neighbours(q, bank)[0], queries, check_trace=False)
+    assert used == ["_faiss_search", "_torch_search"]
+    assert torch.allclose(traced(queries), expected[0], atol=1e-5)
 
 
 def fitted_model(seed: int = 0) -> PatchcoreModel:
@@ -74,13 +102,22 @@ def test_memory_bank_survives_a_state_dict_round_trip():
         assert torch.equal(model(images)[0], fresh(images)[0])
 
 
-def test_neighbour_search_skips_the_queries_own_source():
+@SEARCHES
+def test_neighbour_search_skips_the_queries_own_source(search):
     bank = torch.tensor([[0.0, 0.0], [10.0, 10.0], [0.0, 1.0]])
     bank_sources = torch.tensor([0, 1, 2])
-    queries = torch.tensor([[0.1, 0.0], [0.1, 0.0]])
-    query_sources = torch.tensor([0, 7])  # the first query came from item 0
-    _, indices = nearest_neighbours(queries, bank, 1, 1, exclude=(query_sources, bank_sources))
-    assert indices[:, 0].tolist() == [2, 0]
+    queries = torch.tensor([[0.1, 0.0], [0.1, 0.0], [0.1, 0.0]])
+    query_sources = torch.tensor([0, 7, 2])  # the first query came from item 0, the last from 2
+    distances, indices = search(queries, bank, 2, (query_sources, bank_sources))
+    assert indices.tolist() == [[2, 1], [0, 2], [0, 1]]
+    assert torch.allclose(distances[:, 0], torch.tensor([1.01**0.5, 0.1, 0.1]))
+
+
+@SEARCHES
+def test_a_query_with_too_few_other_rows_gets_infinite_distances(search):
+    bank, bank_sources = torch.randn(3, 4), torch.tensor([0, 0, 1])
+    distances, _ = search(torch.randn(1, 4), bank, 2, (torch.tensor([0]), bank_sources))
+    assert torch.isfinite(distances[0, 0]) and torch.isinf(distances[0, 1])
 
 
 def test_out_of_fold_score_of_a_training_image_is_its_score_without_its_patches():

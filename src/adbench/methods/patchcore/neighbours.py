@@ -1,8 +1,18 @@
-"""Chunked k-nearest-neighbour search, so memory stays bounded for any number of queries."""
+"""Exact k-nearest-neighbour search of patch vectors in a memory bank.
+
+On the CPU the search is faiss's exact (flat L2) search: it reduces blocks of the distance
+matrix while they are in cache, about twice as fast as materialising them on 2 cores. Traced
+graphs (ONNX/TorchScript export) and other devices use a chunked torch product instead, with
+bounded memory for any number of queries. Both give the same neighbours.
+"""
 
 from __future__ import annotations
 
+import faiss
+import numpy as np
 import torch
+
+Exclusion = tuple[torch.Tensor, torch.Tensor]  # (query sources (N,), bank sources (M,))
 
 
 def nearest_neighbours(
@@ -10,19 +20,55 @@ def nearest_neighbours(
     bank: torch.Tensor,
     k: int = 1,
     chunk_size: int = 4096,
-    exclude: tuple[torch.Tensor, torch.Tensor] | None = None,
+    exclude: Exclusion | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Euclidean distances (N, k) and indices (N, k) of each query's k nearest bank rows.
 
-    Peak memory is chunk_size x len(bank) distances, whatever the number of queries. A query's
-    own squared norm does not change which bank rows are nearest, so it is added only to the k
-    selected values: one fused |b|^2 - 2 q.b product per chunk, then the selection.
     `exclude=(query_sources (N,), bank_sources (M,))` skips the bank rows of a query's own
-    source (out-of-fold scoring: an image against a bank without its own patches).
+    source (out-of-fold scoring: an image against a bank without its own patches); a query
+    with fewer than k other rows gets distance inf for the missing ones.
     """
+    if torch.jit.is_tracing() or queries.device.type != "cpu":
+        return _torch_search(queries, bank, k, chunk_size, exclude)
+    return _faiss_search(queries, bank, k, exclude)
+
+
+def _faiss_search(
+    queries: torch.Tensor, bank: torch.Tensor, k: int, exclude: Exclusion | None
+) -> tuple[torch.Tensor, torch.Tensor]:
+    faiss.omp_set_num_threads(torch.get_num_threads())  # as many threads as torch may use
+    query_rows = queries.detach().float().contiguous().numpy()
+    bank_rows = bank.detach().float().contiguous().numpy()
+    if exclude is None:
+        squared, indices = faiss.knn(query_rows, bank_rows, k)
+    else:
+        query_sources, bank_sources = (sources.numpy() for sources in exclude)
+        squared = np.empty((len(query_rows), k), dtype=np.float32)
+        indices = np.empty((len(query_rows), k), dtype=np.int64)
+        for source in np.unique(query_sources):
+            rows = np.flatnonzero(query_sources == source)
+            others = np.flatnonzero(bank_sources != source)
+            found_squared, found = faiss.knn(query_rows[rows], bank_rows[others], k)
+            squared[rows], indices[rows] = found_squared, np.where(found < 0, -1, others[found])
+    missing = indices < 0  # fewer than k bank rows to choose from
+    squared[missing], indices[missing] = np.inf, 0
+    distances = torch.from_numpy(squared).clamp_min(0).sqrt()
+    return distances.to(queries.dtype), torch.from_numpy(indices)
+
+
+def _torch_search(
+    queries: torch.Tensor,
+    bank: torch.Tensor,
+    k: int,
+    chunk_size: int,
+    exclude: Exclusion | None,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Peak memory is chunk_size x len(bank) distances. A query's own squared norm does not
+    change which bank rows are nearest, so it is added only to the k selected values: one fused
+    |b|^2 - 2 q.b product per chunk, then the selection."""
     bank_norms = (bank * bank).sum(dim=1)
     distances, indices = [], []
-    # a traced graph (ONNX/TorchScript export) cannot keep a batch-dependent chunk count
+    # a traced graph cannot keep a batch-dependent chunk count
     chunks = (queries,) if torch.jit.is_tracing() else queries.split(chunk_size)
     sources = [None] * len(chunks) if exclude is None else exclude[0].split(chunk_size)
     for chunk, chunk_sources in zip(chunks, sources, strict=True):
