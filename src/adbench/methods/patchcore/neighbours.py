@@ -36,6 +36,8 @@ def nearest_neighbours(
 def _faiss_search(
     queries: torch.Tensor, bank: torch.Tensor, k: int, exclude: Exclusion | None
 ) -> tuple[torch.Tensor, torch.Tensor]:
+    """faiss's brute-force search; with `exclude`, once per query source against the bank
+    without that source's rows."""
     faiss.omp_set_num_threads(torch.get_num_threads())  # as many threads as torch may use
     query_rows = queries.detach().float().contiguous().numpy()
     bank_rows = bank.detach().float().contiguous().numpy()
