@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from adbench_command import adbench_command
 
 STOPPER = Path(__file__).with_name("stop_at_step.py")
 COMMON = [
@@ -37,7 +38,7 @@ METHODS = {
     ],
 }  # fmt: skip
 # (method, signal, step it arrives at, how the run is resumed, step of the checkpoint it leaves);
-# `make test` runs one SIGTERM and one SIGKILL case (~35 s each), `make test-slow` the others
+# `make test` runs one SIGTERM and one SIGKILL case (~15 s each), `make test-slow` the others
 SLOW = pytest.mark.slow
 CASES = [
     ("draem", "TERM", 6, "dir", 7),  # mid-epoch: the batch under way ends, then saved
@@ -49,13 +50,12 @@ CASES = [
 
 
 def adbench(*args: str, cwd: Path, stop: tuple[str, int | str] | None = None):
-    command = [sys.executable, "-m", "adbench"]
-    if stop:
-        command = [sys.executable, str(STOPPER), stop[0], str(stop[1])]
+    """The adbench command; with `stop`, in a real interpreter that the signal then stops."""
+    if stop is None:
+        return adbench_command(*args, cwd=cwd, timeout=600)
+    command = [sys.executable, str(STOPPER), stop[0], str(stop[1]), *args]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
-    return subprocess.run(
-        [*command, *args], capture_output=True, text=True, cwd=cwd, env=env, timeout=600
-    )
+    return subprocess.run(command, capture_output=True, text=True, cwd=cwd, env=env, timeout=600)
 
 
 @pytest.fixture(scope="module")
@@ -123,7 +123,7 @@ def test_a_run_stopped_while_testing_resumes_from_its_trained_model(uninterrupte
     assert outcome(run_dir) == outcome(full)
 
 
-@pytest.mark.slow  # ~75 s
+@pytest.mark.slow  # ~20 s
 def test_a_sweep_run_again_keeps_its_finished_jobs_and_continues_the_others(
     uninterrupted, tmp_path
 ):
