@@ -150,6 +150,12 @@ def test_sigterm_during_training_is_a_failure_with_one_line(tmp_path, mvtec_tree
         (["modl=crn"], ["modl", "did you mean model?"]),
         (["model.coreset_sampling_ratio=2.0"], ["model.coreset_sampling_ratio=2.0", "(0, 1]"]),
         (["model.feature_scaling=z"], ["model.feature_scaling=z", "none, channel, level"]),
+        (["model=padim", "model.n_features=0"], ["model.n_features=0", "integer >= 1"]),
+        (["model=padim", "model.eps=-1"], ["model.eps=-1", "number > 0"]),
+        (["model=cflow", "model.fiber_batch_size=0"], ["model.fiber_batch_size=0", ">= 1"]),
+        (["model=rd4ad", "model.epochs=-1"], ["model.epochs=-1", "integer >= 1"]),
+        (["model=draem", "model.base_width=0"], ["model.base_width=0", ">= 1"]),
+        (["model.smoothing_sigma=-1"], ["model.smoothing_sigma=-1", "number >= 0"]),
     ],
 )
 def test_a_wrong_setting_is_one_line_before_anything_is_written(tmp_path, args, fragments):

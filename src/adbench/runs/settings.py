@@ -9,9 +9,29 @@ from omegaconf import DictConfig
 
 from adbench.errors import AdbenchError
 
+# Method knobs with a lower bound, checked for whichever model has them (its conf/model file
+# says what each does): the smallest integer each takes, and the numbers that must be > 0 or
+# >= 0. `epochs` may also be -1 (no epoch limit) for a model that counts `max_steps`.
+MODEL_INTEGER_MINIMUMS = {
+    "epochs": 1,
+    "max_steps": 1,
+    "num_neighbors": 1,
+    "projection_dim": 0,
+    "chunk_size": 1,
+    "n_features": 1,
+    "coupling_blocks": 1,
+    "fiber_batch_size": 1,
+    "base_width": 1,
+    "disc_base_width": 1,
+    "network_depth": 1,
+}
+MODEL_POSITIVE_NUMBERS = ("lr", "eps")
+MODEL_NON_NEGATIVE_NUMBERS = ("smoothing_sigma",)
+
 
 def check_run_settings(cfg: DictConfig) -> None:
-    """dataset.image_size, the batch sizes, workers and the checkpoint interval."""
+    """dataset.image_size, the batch sizes, workers, the checkpoint interval and the model's
+    bounded knobs."""
     dataset = cfg.dataset
     check_image_size(dataset.get("image_size"))
     _check_integer("dataset.batch_size", dataset.get("batch_size"), minimum=1)
@@ -24,6 +44,23 @@ def check_run_settings(cfg: DictConfig) -> None:
         raise AdbenchError(
             f"checkpoint.every_minutes={minutes}: expected a number >= 0 (0: at every chance)"
         )
+    check_model_knobs(cfg.model)
+
+
+def check_model_knobs(model: DictConfig) -> None:
+    """The knobs of MODEL_INTEGER_MINIMUMS, MODEL_POSITIVE_NUMBERS and
+    MODEL_NON_NEGATIVE_NUMBERS that this model has (unset ones are left to the method)."""
+    for key, minimum in MODEL_INTEGER_MINIMUMS.items():
+        value = model.get(key)
+        if value is None or (key == "epochs" and value == -1 and "max_steps" in model):
+            continue
+        _check_integer(f"model.{key}", value, minimum)
+    for key in (*MODEL_POSITIVE_NUMBERS, *MODEL_NON_NEGATIVE_NUMBERS):
+        value = model.get(key)
+        positive = key in MODEL_POSITIVE_NUMBERS
+        if value is None or (_is_number(value) and (value > 0 if positive else value >= 0)):
+            continue
+        raise AdbenchError(f"model.{key}={value}: expected a number {'>' if positive else '>='} 0")
 
 
 def check_image_size(value: object) -> None:
