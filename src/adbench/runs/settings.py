@@ -39,11 +39,9 @@ def check_run_settings(cfg: DictConfig) -> None:
         _check_integer("dataset.eval_batch_size", dataset.eval_batch_size, minimum=1)
     _check_integer("dataset.num_workers", dataset.get("num_workers", 0), minimum=0)
     _check_integer("predict.batch_size", cfg.predict.batch_size, minimum=1)
-    minutes = cfg.checkpoint.every_minutes
-    if not _is_number(minutes) or minutes < 0:
-        raise AdbenchError(
-            f"checkpoint.every_minutes={minutes}: expected a number >= 0 (0: at every chance)"
-        )
+    _check_number(
+        "checkpoint.every_minutes", cfg.checkpoint.every_minutes, hint="0: at every chance"
+    )
     check_model_knobs(cfg.model)
 
 
@@ -56,11 +54,8 @@ def check_model_knobs(model: DictConfig) -> None:
             continue
         _check_integer(f"model.{key}", value, minimum)
     for key in (*MODEL_POSITIVE_NUMBERS, *MODEL_NON_NEGATIVE_NUMBERS):
-        value = model.get(key)
-        positive = key in MODEL_POSITIVE_NUMBERS
-        if value is None or (_is_number(value) and (value > 0 if positive else value >= 0)):
-            continue
-        raise AdbenchError(f"model.{key}={value}: expected a number {'>' if positive else '>='} 0")
+        if model.get(key) is not None:
+            _check_number(f"model.{key}", model[key], strict=key in MODEL_POSITIVE_NUMBERS)
 
 
 def check_image_size(value: object) -> None:
@@ -75,6 +70,13 @@ def check_image_size(value: object) -> None:
 def _check_integer(key: str, value: object, minimum: int) -> None:
     if not _is_integer(value, minimum):
         raise AdbenchError(f"{key}={value}: expected an integer >= {minimum}")
+
+
+def _check_number(key: str, value: object, strict: bool = False, hint: str = "") -> None:
+    """A number >= 0 (> 0 when `strict`)."""
+    if not _is_number(value) or value < 0 or (strict and value == 0):
+        hint = f" ({hint})" if hint else ""
+        raise AdbenchError(f"{key}={value}: expected a number {'>' if strict else '>='} 0{hint}")
 
 
 def _is_integer(value: object, minimum: int) -> bool:
