@@ -40,3 +40,18 @@ def test_a_model_that_scores_every_validation_image_alike_is_called_out():
     calibration.fit(torch.tensor([1.0, 2.0, 8.0, 9.0]), torch.tensor([0, 0, 1, 1]))
     _, notes = compute_metrics(evaluated, calibration)
     assert not any("every validation image" in note for note in notes)
+
+
+def test_a_model_whose_validation_scores_barely_differ_is_called_out():
+    calibration = Calibration()
+    flat = torch.tensor([0.49, 0.49, 0.490002, 0.490002], dtype=torch.float64)
+    calibration.fit(flat, torch.tensor([0, 0, 1, 1]))
+    evaluated = results([0.49, 0.49, 0.490002, 0.490002], [0, 0, 1, 1], [True] * 4)
+    _, notes = compute_metrics(evaluated, calibration)
+    assert any("the validation image scores span only 2e-06 (from 0.49)" in n for n in notes)
+    calibration.fit(
+        flat * torch.tensor([1.0, 1.0, 1.001, 1.001], dtype=torch.float64),
+        torch.tensor([0, 0, 1, 1]),
+    )
+    _, notes = compute_metrics(evaluated, calibration)
+    assert not any("span only" in note for note in notes)

@@ -10,6 +10,10 @@ import torch
 from adbench.metrics import image_metrics, metrics_at_threshold, pixel_metrics
 from adbench.postprocess import Calibration
 
+# validation image scores spread over less than this share of their size: float32 rounding
+# (~1e-7 of it) is then amplified 1e3 times or more by the normalisation
+NEARLY_FLAT = 1e-4
+
 
 @dataclass
 class EvalResults:
@@ -66,12 +70,7 @@ def compute_metrics(
     thresholds = calibration.thresholds() if calibration is not None else None
     if thresholds:
         metrics |= metrics_at_threshold(data["scores"], labels, thresholds["image"], "image")
-        if calibration.image_min == calibration.image_max:
-            notes.append(
-                f"every validation image scored {float(calibration.image_min):.6g}: the model "
-                "cannot tell images apart (blank or constant training images?), so normalised "
-                "scores and predictions carry no information"
-            )
+        notes += _flat_calibration_notes(calibration)
     with_mask = data["has_mask"]
     unmasked = [path for path, label, known in zip(results.paths, labels, with_mask, strict=True)
                 if label == 1 and not known]  # fmt: skip
@@ -89,3 +88,21 @@ def compute_metrics(
         if thresholds:
             metrics |= metrics_at_threshold(maps, masks, thresholds["pixel"], "pixel")
     return metrics, notes
+
+
+def _flat_calibration_notes(calibration: Calibration) -> list[str]:
+    """A note when the validation image scores (hence the normalisation) hardly differ."""
+    low, high = float(calibration.image_min), float(calibration.image_max)
+    if low == high:
+        return [
+            f"every validation image scored {low:.6g}: the model cannot tell images apart "
+            "(blank or constant training images?), so normalised scores and predictions carry "
+            "no information"
+        ]
+    if high - low <= NEARLY_FLAT * max(abs(low), abs(high)):
+        return [
+            f"the validation image scores span only {high - low:.2g} (from {low:.6g}): the "
+            "model barely tells images apart (trained too little?), so normalised scores and "
+            "predictions are mostly rounding noise"
+        ]
+    return []
