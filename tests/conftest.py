@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
 import pytest
 from configs import compose_adbench
-from image_files import textured, with_defect, write_image
+from image_files import write_mvtec_tree
 from omegaconf import DictConfig
 
 import adbench  # noqa: F401  (sets OMP_WAIT_POLICY; nothing above imports torch)
@@ -28,18 +27,7 @@ def one_thread():
 @pytest.fixture
 def mvtec_tree(tmp_path: Path) -> Path:
     """root/cat in MVTec layout: 10 train normals, 3 test normals, 3 'dent' anomalies + masks."""
-    rng = np.random.default_rng(0)
-    base = tmp_path / "mvtec" / "cat"
-    for i in range(10):
-        write_image(base / "train" / "good" / f"{i:03d}.png", textured(rng))
-    for i in range(3):
-        write_image(base / "test" / "good" / f"{i:03d}.png", textured(rng))
-        image, mask = with_defect(textured(rng), rng)
-        write_image(base / "test" / "dent" / f"{i:03d}.png", image)
-        write_image(
-            base / "ground_truth" / "dent" / f"{i:03d}_mask.png", mask.astype(np.uint8) * 255
-        )
-    return tmp_path / "mvtec"
+    return write_mvtec_tree(tmp_path / "mvtec")
 
 
 @pytest.fixture

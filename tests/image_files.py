@@ -33,3 +33,20 @@ def with_defect(image: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray
     out = image.copy()
     out[mask] = [230, 40, 40]
     return out, mask
+
+
+def write_mvtec_tree(root: Path) -> Path:
+    """root/cat in MVTec layout: 10 train normals, 3 test normals, 3 'dent' anomalies + masks;
+    returns root."""
+    rng = np.random.default_rng(0)
+    base = root / "cat"
+    for i in range(10):
+        write_image(base / "train" / "good" / f"{i:03d}.png", textured(rng))
+    for i in range(3):
+        write_image(base / "test" / "good" / f"{i:03d}.png", textured(rng))
+        image, mask = with_defect(textured(rng), rng)
+        write_image(base / "test" / "dent" / f"{i:03d}.png", image)
+        write_image(
+            base / "ground_truth" / "dent" / f"{i:03d}_mask.png", mask.astype(np.uint8) * 255
+        )
+    return root

@@ -14,11 +14,12 @@ from torch import nn
 
 class AnomalyDDPStrategy(DDPStrategy):
     """DDP for trained methods; frozen modules run unwrapped, rank 0's weights on every rank.
-    A method whose steps train only some of its parameters sets `ddp_find_unused_parameters`."""
+    A method whose steps train only some of its parameters says so in its registration
+    (`ddp_find_unused_parameters`, adbench.methods.registry)."""
 
     def configure_ddp(self) -> None:
         if has_trainable_parameters(self.model):
-            if getattr(self.model, "ddp_find_unused_parameters", False):
+            if self.model.spec.ddp_find_unused_parameters:
                 self._ddp_kwargs["find_unused_parameters"] = True  # the method says it must
             super().configure_ddp()
         else:

@@ -15,7 +15,7 @@ from hydra.utils import instantiate
 from lightning.pytorch.utilities.rank_zero import rank_zero_only
 from omegaconf import DictConfig, OmegaConf
 
-from adbench.checkpoints import load_module
+from adbench.checkpoints import load_module, method_chosen_on_command_line
 from adbench.data import PredictDataModule
 from adbench.data.geometry import geometry_of, layout_of
 from adbench.errors import AdbenchError
@@ -143,7 +143,7 @@ def _training_callbacks(
     """Per-batch seeding, the finite-loss guard, the checkpoint for resume= (methods that
     train), the resumed run's log history, and Optuna's reporting and pruning inside a study."""
     callbacks: list[L.Callback] = [BatchSeeding(cfg.seed), FiniteLoss()]
-    if module.trains_in_batches:
+    if module.spec.trains:
         every = cfg.checkpoint.every_minutes
         callbacks.append(ResumeCheckpoint(out_dir / RESUME_CHECKPOINT, every))
     if checkpoint is not None:
@@ -154,7 +154,7 @@ def _training_callbacks(
 def evaluate(cfg: DictConfig, out_dir: Path) -> None:
     """task=test: a saved model, with the calibration in its checkpoint, on a labelled dataset's
     test split; the same outputs as a train run's test, nothing refitted."""
-    module = load_module(cfg.ckpt_path, cfg.model._target_)
+    module = load_module(cfg.ckpt_path, method_chosen_on_command_line())
     geometry = geometry_of(module.input_format)  # the checkpoint's size and resize win
     datamodule = instantiate(
         cfg.dataset,
@@ -218,7 +218,7 @@ def build(cfg: DictConfig) -> tuple[L.LightningModule, L.LightningDataModule]:
     datamodule = instantiate(
         cfg.dataset,
         out_of_fold=module.out_of_fold,
-        trains_in_batches=module.trains_in_batches,
+        trains_in_batches=module.spec.trains,
         _convert_="all",
     )
     module.input_format = datamodule.input_format()
@@ -230,7 +230,7 @@ def predict(cfg: DictConfig, out_dir: Path) -> None:
         raise AdbenchError("predict.input is not set: pass predict.input=DIR (a folder of images)")
     if not isinstance(cfg.predict.input, str):
         raise AdbenchError(f"predict.input={cfg.predict.input} is not one folder: one per run")
-    module = load_module(cfg.ckpt_path, cfg.model._target_)
+    module = load_module(cfg.ckpt_path, method_chosen_on_command_line())
     datamodule = PredictDataModule(
         cfg.predict.input,
         module.image_size,

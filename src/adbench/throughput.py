@@ -16,7 +16,7 @@ from pathlib import Path
 import torch
 from omegaconf import DictConfig
 
-from adbench.checkpoints import load_module
+from adbench.checkpoints import load_module, method_chosen_on_command_line
 from adbench.errors import AdbenchError
 from adbench.export.serving import ServingModel
 from adbench.reporting import format_table, write_json_atomic, write_text_atomic
@@ -33,7 +33,7 @@ def benchmark(cfg: DictConfig, out_dir: Path, train: Callable[[DictConfig, Path]
         print("benchmark: no ckpt_path given: training first (as task=train), then measuring")
         train(cfg, out_dir)
         checkpoint = out_dir / MODEL_FILE
-    module = load_module(checkpoint, cfg.model._target_)
+    module = load_module(checkpoint, method_chosen_on_command_line())
     serving = ServingModel(module).to(device)
     height, width = serving.image_size
     result = {

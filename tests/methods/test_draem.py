@@ -16,7 +16,6 @@ from adbench.methods.draem import DraemModel, DraemModule
 from adbench.methods.draem.bottlenecks import BOTTLENECKS, SelfAttention, VariationalBottleneck
 from adbench.methods.draem.loss import DraemLoss
 
-TARGET = "adbench.methods.draem.DraemModule"
 SIZE = 64  # the smallest size every loss accepts (MS-SSIM needs > 32 px)
 LOSSES = {
     "draem": {"l2": 1.0, "ssim": 1.0, "focal": 1.0},
@@ -178,7 +177,7 @@ def test_checkpoint_loads_back_into_the_same_variant_with_identical_scores(
     checkpoint = torch.load(tmp_path / "any_name_plain_vae.ckpt", weights_only=True)
     assert checkpoint["adbench"]["variant"]["reconstruction_network"] == network
     assert not any(key.startswith("criterion.") for key in checkpoint["state_dict"])
-    loaded = load_module(tmp_path / "any_name_plain_vae.ckpt", TARGET)
+    loaded = load_module(tmp_path / "any_name_plain_vae.ckpt", "draem")
     assert loaded.hparams.reconstruction_network == network
     assert loaded.hparams.loss == loss and loaded.criterion is None
     assert type(loaded.model.reconstructive.bottleneck) is type(

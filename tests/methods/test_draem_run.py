@@ -1,15 +1,12 @@
-"""DRAEM from the command line: group defaults, overrides, recipes, and a whole tiny run."""
+"""DRAEM from the command line: group defaults, overrides and recipes (a whole tiny run is in
+test_contract.py)."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from hydra.utils import instantiate
-from run_checks import assert_predict_reproduces_test_scores
 
 from adbench.augment.draem_synthesis import DraemSynthesizer
-from adbench.run import run
 
 
 @pytest.fixture(autouse=True)
@@ -66,28 +63,3 @@ def test_experiment_recipes(compose_config):
     assert cars.dataset._target_.endswith("FolderDataModule")
     swapped = compose_config("+experiment=draem_cars", "loss=draem_ms_ssim")
     assert swapped.loss.terms.ms_ssim == 1.0
-
-
-def test_tiny_run_and_predict_reload_give_the_same_raw_scores(compose_config, mvtec_tree, tmp_path):
-    cfg = compose_config(
-        "model=draem",
-        "dataset=mvtec",
-        f"dataset.root={mvtec_tree}",
-        "dataset.category=cat",
-        "dataset.image_size=64",
-        "dataset.batch_size=4",
-        "model.base_width=2",
-        "model.disc_base_width=2",
-        "model.epochs=2",
-        "model.reconstruction_network=vae_attention",
-        "output.heatmaps=false",
-    )
-    value = run(cfg)
-    out = tmp_path / "run"
-    summary = json.loads((out / "metrics.json").read_text())
-    assert summary["model"] == "draem" and value == summary["validation"]["val_image_auroc"]
-    assert 0 <= summary["metrics"]["image_auroc"] <= 1
-    images = mvtec_tree / "cat" / "test" / "dent"
-    assert_predict_reproduces_test_scores(
-        compose_config, "draem", out, images, tmp_path / "predict"
-    )

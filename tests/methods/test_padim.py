@@ -56,16 +56,6 @@ def fitted(seed: int = 0) -> PadimModel:
     return model
 
 
-def test_scores_do_not_depend_on_the_batch_and_maps_have_input_size():
-    model = fitted()
-    images = torch.rand(3, 3, 64, 64)
-    with torch.no_grad():
-        scores, maps = model(images)
-        alone, _ = model(images[2:])
-    assert maps.shape == (3, 1, 64, 64)
-    assert torch.allclose(scores[2], alone[0], atol=1e-5)
-
-
 def test_statistics_survive_a_state_dict_round_trip():
     model = fitted()
     fresh = PadimModel(FeatureExtractor("tf_efficientnet_lite0", [1, 2], weights="random"), 20)

@@ -68,17 +68,6 @@ def fitted_model(seed: int = 0) -> PatchcoreModel:
     return model
 
 
-def test_scores_do_not_depend_on_the_rest_of_the_batch():
-    model = fitted_model()
-    images = torch.rand(3, 3, 64, 64)
-    with torch.no_grad():
-        scores, maps = model(images)
-        alone, alone_map = model(images[1:2])
-    assert torch.allclose(scores[1], alone[0], atol=1e-5)
-    assert torch.allclose(maps[1], alone_map[0], atol=1e-5)
-    assert maps.shape == (3, 1, 64, 64)
-
-
 def test_training_images_score_lower_than_noise():
     torch.manual_seed(0)
     extractor = FeatureExtractor("tf_efficientnet_lite0", [2, 3], weights="embedded")

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import pytest
 import torch
-from run_checks import assert_predict_reproduces_test_scores, fit_on_images, read_csv
+from run_checks import fit_on_images
 
 from adbench.backbones import FeatureExtractor
 from adbench.errors import AdbenchError
 from adbench.methods.rd4ad import Rd4adModel, Rd4adModule
 from adbench.methods.rd4ad.model import check_strides
-from adbench.run import run
 
 BACKBONE = {"name": "tf_efficientnet_lite0", "weights": "random"}
 
@@ -59,18 +58,3 @@ def test_training_lowers_the_loss_and_leaves_the_teacher_alone(one_thread):
     assert not module.model.encoder.model.training
     for key, value in module.model.encoder.state_dict().items():
         assert torch.equal(value, teacher_before[key]), key
-
-
-def test_saved_run_predicts_the_same_scores(compose_config, mvtec_tree, tmp_path, one_thread):
-    cfg = compose_config(
-        "model=rd4ad", "dataset=mvtec", f"dataset.root={mvtec_tree}", "dataset.category=cat",
-        "dataset.image_size=64", "model.epochs=2", "model.bottleneck_blocks=1",
-        "model.decoder_blocks=1", "backbone.weights=random", "output.heatmaps=false",
-        "output.roc_curve=false",
-    )  # fmt: skip
-    run(cfg)
-    assert len(read_csv(tmp_path / "run" / "scores.csv")) == 6
-    images = mvtec_tree / "cat" / "test" / "dent"
-    assert_predict_reproduces_test_scores(
-        compose_config, "rd4ad", tmp_path / "run", images, tmp_path / "predict"
-    )

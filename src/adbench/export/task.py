@@ -11,7 +11,7 @@ import numpy as np
 import torch
 from omegaconf import DictConfig
 
-from adbench.checkpoints import load_module
+from adbench.checkpoints import load_module, method_chosen_on_command_line
 from adbench.errors import AdbenchError
 from adbench.export.calibration_file import write_calibration
 from adbench.export.check_images import check_images
@@ -37,7 +37,7 @@ def export(cfg: DictConfig, out_dir: Path) -> dict:
     for key in ("check_images", "max_batch_size"):
         if not isinstance(settings[key], int) or settings[key] < 1:
             raise AdbenchError(f"export.{key}={settings[key]} must be a whole number >= 1")
-    module = load_module(cfg.ckpt_path, cfg.model._target_)
+    module = load_module(cfg.ckpt_path, method_chosen_on_command_line())
     serving = ServingModel(module)
     size = serving.image_size
     example = torch.rand(1, 3, *size, generator=torch.Generator().manual_seed(cfg.seed))

@@ -13,7 +13,7 @@ Training steps take their images from `training_images`, which tiles them the sa
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import lightning as L
 import torch
@@ -21,6 +21,7 @@ from torch import nn
 
 from adbench.errors import AdbenchError
 from adbench.methods.distributed import gather_eval_results
+from adbench.methods.registry import MethodSpec, specs
 from adbench.methods.results import EvalResults, compute_metrics
 from adbench.postprocess import Calibration
 from adbench.tiling import Tiler
@@ -30,22 +31,21 @@ class AnomalyModule(L.LightningModule):
     """Validation (held-out normals + synthetic anomalies) fits thresholds and normalisation;
     test computes metrics; predict returns raw and normalised scores and maps."""
 
-    name = "anomaly"
+    # set by @register_method (adbench.methods.registry) on each method's module
+    name: ClassVar[str]
+    spec: ClassVar[MethodSpec]
     model: nn.Module
-    supports_tiling = True  # False for methods whose training needs more than images
     out_of_fold = False  # True: validation scores training normals out of fold (one_pass.py)
-    # trains over epochs or steps: keeps a checkpoint for resume= (runs/), and drops a last
-    # batch of one image (batch norm)
-    trains_in_batches = True
 
     def __init__(
         self, image_size: Any = 224, normal_quantile: float = 0.99, tiling: dict | None = None
     ) -> None:
         super().__init__()
-        if tiling and not self.supports_tiling:
+        if tiling and not self.spec.supports_tiling:
+            tiled = ", ".join(spec.name for spec in specs() if spec.supports_tiling)
             raise AdbenchError(
                 f"model={self.name} does not support tiling: set tiling=null (tiling works "
-                "with patchcore, padim, cflow and rd4ad)"
+                f"with {tiled})"
             )
         self.image_size = image_size
         self.tiler = Tiler.from_config(tiling)

@@ -28,7 +28,6 @@ class OnePassModule(AnomalyModule):
     positions in `training_items`.
     """
 
-    trains_in_batches = False  # one pass over every image: a killed run simply runs again
     requests_out_of_fold = False  # a method that supports it sets its model.out_of_fold here
 
     def __init__(self, **kwargs) -> None:

@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from hydra.utils import get_class
 from omegaconf import DictConfig, OmegaConf
 
 from adbench.checkpoints import check_resumable
@@ -40,7 +41,7 @@ def start_run(cfg: DictConfig, out_dir: Path, sweep_job: bool, claim: bool = Tru
         checkpoint = unfinished_checkpoint(out_dir)
         in_place, overwrite = checkpoint is not None, True
     if checkpoint is not None:
-        check_resumable(checkpoint, cfg.model._target_)
+        check_resumable(checkpoint, get_class(cfg.model._target_).name)
     if claim:
         claim_output_dir(out_dir, overwrite, resuming=in_place)
     return RunStart(checkpoint=checkpoint)

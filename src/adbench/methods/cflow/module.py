@@ -9,13 +9,13 @@ import torch
 
 from adbench.methods.cflow.model import CflowModel, fiber_batches
 from adbench.methods.feature_method import FeatureMethodModule
+from adbench.methods.registry import register_method
 
 
+# trainer=ddp: each optimiser step trains one level's flow, so DDP searches for unused parameters
+@register_method("cflow", trains=True, ddp_find_unused_parameters=True)
 class CflowModule(FeatureMethodModule):
     """`model=cflow`: conditional normalizing flows trained by maximum likelihood on normals."""
-
-    name = "cflow"
-    ddp_find_unused_parameters = True  # trainer=ddp: each optimiser step trains one level's flow
 
     def __init__(
         self,

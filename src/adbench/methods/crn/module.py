@@ -18,9 +18,13 @@ from adbench.methods.crn.optimizers import build_optimizer, build_scheduler, che
 from adbench.methods.crn.pairing import Pair, candidate_pairs, sample_pair
 from adbench.methods.crn.predict_outputs import write_reconstruction_outputs
 from adbench.methods.crn.selection import PairRecord, best_pair, evaluate_pair
+from adbench.methods.registry import register_method
 from adbench.methods.results import EvalResults
 
 
+# no tiling: validation scores many (G, D) pairs on whole images; trainer=ddp: each step
+# trains two of the units, so DDP searches for unused parameters
+@register_method("crn", trains=True, supports_tiling=False, ddp_find_unused_parameters=True)
 class CrnModule(AnomalyModule):
     """`model=crn`: competitive reconstruction networks (manual optimization, one optimizer and
     optional scheduler per unit; only the two paired units step in a training step).
@@ -30,10 +34,6 @@ class CrnModule(AnomalyModule):
     The last training step is always validated, so the chosen pair and the calibration
     belong to the final weights.
     """
-
-    name = "crn"
-    ddp_find_unused_parameters = True  # trainer=ddp: each step trains two of the units
-    supports_tiling = False  # validation scores many (G, D) pairs on whole images
 
     def __init__(
         self,

@@ -16,13 +16,13 @@ from adbench.methods.base import AnomalyModule
 from adbench.methods.draem.bottlenecks import is_variational
 from adbench.methods.draem.loss import DraemLoss, check_loss_config
 from adbench.methods.draem.model import INPUT_MULTIPLE, DraemModel
+from adbench.methods.registry import register_method
 
 
+# no tiling: training pairs images with synthetic anomalies and masks
+@register_method("draem", trains=True, supports_tiling=False)
 class DraemModule(AnomalyModule):
     """`model=draem`: the network variant and the loss are hyperparameters of the checkpoint."""
-
-    name = "draem"
-    supports_tiling = False  # training pairs images with synthetic anomalies and masks
 
     def __init__(
         self,

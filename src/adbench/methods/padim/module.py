@@ -10,8 +10,10 @@ from adbench.methods.distributed import all_reduce_sum
 from adbench.methods.feature_method import FeatureMethodModule
 from adbench.methods.one_pass import OnePassModule
 from adbench.methods.padim.model import PadimModel
+from adbench.methods.registry import register_method
 
 
+@register_method("padim", trains=False)
 class PadimModule(OnePassModule, FeatureMethodModule):
     """`model=padim`: no gradient steps; the Gaussians are the whole of training.
 
@@ -21,8 +23,6 @@ class PadimModule(OnePassModule, FeatureMethodModule):
     hold-out split. The cost: every training image's features (n x positions x n_features
     floats) are kept from the training pass until the fit ends.
     """
-
-    name = "padim"
 
     def __init__(
         self,

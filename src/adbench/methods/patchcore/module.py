@@ -11,8 +11,10 @@ from adbench.methods.distributed import broadcast_tensor, rank
 from adbench.methods.feature_method import FeatureMethodModule
 from adbench.methods.one_pass import OnePassModule
 from adbench.methods.patchcore.model import FEATURE_SCALINGS, PatchcoreModel
+from adbench.methods.registry import register_method
 
 
+@register_method("patchcore", trains=False)
 class PatchcoreModule(OnePassModule, FeatureMethodModule):
     """`model=patchcore`: no gradient steps; the memory bank is the whole of training.
 
@@ -20,8 +22,6 @@ class PatchcoreModule(OnePassModule, FeatureMethodModule):
     scores each training normal (and its synthetic-anomaly copies) against the bank rows of
     the other images only, so calibration loses no normal to a hold-out split.
     """
-
-    name = "patchcore"
 
     def __init__(
         self,

@@ -9,12 +9,12 @@ import torch
 
 from adbench.methods.feature_method import FeatureMethodModule
 from adbench.methods.rd4ad.model import Rd4adModel
+from adbench.methods.registry import register_method
 
 
+@register_method("rd4ad", trains=True)
 class Rd4adModule(FeatureMethodModule):
     """`model=rd4ad`: reverse distillation, one gradient step per (tiled) image batch."""
-
-    name = "rd4ad"
 
     def __init__(
         self,
