@@ -67,14 +67,16 @@ def method_class(name: str) -> type:
 
 
 def method_names() -> list[str]:
-    """Every registered method's name (the packages under adbench/methods, imported)."""
+    """The methods adbench has: those its packages under adbench/methods register (a class
+    registered elsewhere, e.g. in a test or a plugin, is found by name but not listed)."""
     package = importlib.import_module(__package__)
     for found in pkgutil.iter_modules(package.__path__):
         if found.ispkg:
             importlib.import_module(f"{__package__}.{found.name}")
-    return sorted(_REGISTRY)
+    inside = f"{__package__}."
+    return sorted(name for name, cls in _REGISTRY.items() if cls.__module__.startswith(inside))
 
 
 def specs() -> list[MethodSpec]:
-    """Every registered method's capabilities, by name."""
+    """The capabilities of the methods adbench has, by name."""
     return [_REGISTRY[name].spec for name in method_names()]
