@@ -5,12 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import torch
+from omegaconf import DictConfig
 
-from adbench.data.geometry import resize_transform
+from adbench.data.geometry import geometry_of, resize_transform
 from adbench.data.images import read_image
+from adbench.methods.base import AnomalyModule
 from adbench.methods.results import EvalResults
 from adbench.postprocess import Calibration
-from adbench.reporting import write_csv_atomic
+from adbench.reporting import format_metrics_table, write_csv_atomic, write_json_atomic
 from adbench.visualize import heatmap_panel, save_panel, save_roc_curve
 
 
@@ -96,3 +98,40 @@ def write_heatmaps(
         panel = heatmap_panel(image, normalized[index], None if mask is None else mask.numpy())
         name = Path(path).stem + ".png"
         save_panel(directory / (groups[index] if groups else "") / name, panel)
+
+
+def write_test_report(
+    cfg: DictConfig, out_dir: Path, module: AnomalyModule, context: dict, timing: dict
+) -> None:
+    """scores.csv, heatmaps, ROC and metrics.json (last: a run is complete once it exists) of a
+    test pass, and its table on stdout."""
+    figure_notes = write_test_outputs(
+        out_dir,
+        module.test_results,
+        module.calibration,
+        cfg.output.heatmaps,
+        cfg.output.roc_curve,
+        geometry_of(module.input_format),
+    )
+    summary = {
+        "model": module.name,
+        "dataset": dataset_name(cfg),
+        "metrics": module.test_metrics,
+        **context,
+        "notes": module.test_notes + figure_notes,
+        "calibration": module.calibration.as_dict(),
+        "timing": {**timing, "test_images": len(module.test_results)},
+    }
+    write_json_atomic(out_dir / "metrics.json", summary)
+    print(format_metrics_table(module.test_metrics, title=f"{module.name} on {summary['dataset']}"))
+    for note in summary["notes"]:
+        print(f"note: {note}")
+    print(f"outputs: {out_dir}")
+
+
+def dataset_name(cfg: DictConfig) -> str:
+    """e.g. `mvtec/bottle`: the datamodule's kind and its category."""
+    category = cfg.dataset.get("category")
+    return f"{cfg.dataset._target_.rsplit('.', 1)[-1].removesuffix('DataModule').lower()}" + (
+        f"/{category}" if category else ""
+    )

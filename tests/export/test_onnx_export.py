@@ -11,12 +11,12 @@ import torch
 
 from adbench.errors import AdbenchError
 from adbench.export import ServingModel
-from adbench.export import task as export_task
 from adbench.export.onnx_format import export_onnx, run_onnx
-from adbench.export.task import compare
 from adbench.methods.base import AnomalyModule
 from adbench.methods.registry import MethodSpec
 from adbench.run import run
+from adbench.tasks import export as export_task
+from adbench.tasks.export import compare
 
 TOLERANCE = 1e-4
 

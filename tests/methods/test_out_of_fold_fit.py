@@ -7,7 +7,7 @@ import pytest
 import torch
 from hydra.utils import instantiate
 
-from adbench.run import build
+from adbench.tasks.train import build
 
 # a bank that holds a good share of each image's patches, so that leaving them out shows
 BANK = {"patchcore": ["model.coreset_sampling_ratio=0.1"], "padim": []}

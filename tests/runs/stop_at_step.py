@@ -10,8 +10,8 @@ import sys
 
 import lightning as L
 
-from adbench import run as run_module
 from adbench.__main__ import cli
+from adbench.tasks import train as train_task
 
 
 class StopAtStep(L.Callback):
@@ -36,8 +36,8 @@ class StopAtStep(L.Callback):
 def main() -> None:
     name, step = sys.argv[1], sys.argv[2]
     stop = StopAtStep(getattr(signal, f"SIG{name}"), step)
-    training_callbacks = run_module._training_callbacks
-    run_module._training_callbacks = lambda *args: [*training_callbacks(*args), stop]
+    training_callbacks = train_task._training_callbacks
+    train_task._training_callbacks = lambda *args: [*training_callbacks(*args), stop]
     sys.argv[1:] = sys.argv[3:]
     cli()
 

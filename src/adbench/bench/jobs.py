@@ -10,7 +10,8 @@ from omegaconf import DictConfig
 
 from adbench.backbones import FeatureExtractor
 from adbench.compose import compose_adbench
-from adbench.run import build, quiet_lightning
+from adbench.run import quiet_lightning
+from adbench.tasks.train import build
 
 
 def compose_config(overrides: list[str]) -> DictConfig:

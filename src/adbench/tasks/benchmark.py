@@ -10,7 +10,6 @@ on image content.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import torch
@@ -21,9 +20,10 @@ from adbench.errors import AdbenchError
 from adbench.export.serving import ServingModel
 from adbench.reporting import format_table, write_json_atomic, write_text_atomic
 from adbench.runs.layout import MODEL_FILE
+from adbench.tasks.train import train
 
 
-def benchmark(cfg: DictConfig, out_dir: Path, train: Callable[[DictConfig, Path], object]) -> float:
+def benchmark(cfg: DictConfig, out_dir: Path) -> float:
     """Measure, print and write benchmark.json / benchmark.md; returns images per second."""
     settings = cfg.benchmark
     _check_settings(settings)

@@ -1,0 +1,85 @@
+"""`task=train` (the default): fit, calibrate on validation, test, write the outputs."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import lightning as L
+from hydra.utils import instantiate
+from omegaconf import DictConfig
+
+from adbench.optuna_pruning import pruned_at, pruning_callbacks, record_trial_outputs
+from adbench.outputs import write_test_report
+from adbench.runs.checkpointing import ResumeCheckpoint, publish_model, remove_training_checkpoints
+from adbench.runs.finite_loss import FiniteLoss
+from adbench.runs.layout import RESUME_CHECKPOINT, TRAINED_CHECKPOINT
+from adbench.runs.log_history import LogHistory
+from adbench.runs.seeding import BatchSeeding
+from adbench.tasks.trainer import make_trainer, timed_test
+from adbench.tensorboard_logging import log_run_to_tensorboard
+from adbench.wandb_logging import log_config, log_heatmaps
+
+
+def train(cfg: DictConfig, out_dir: Path, checkpoint: Path | None = None) -> float | None:
+    """Fit (from `checkpoint` when resuming), calibrate, test; the validation image AUROC."""
+    module, datamodule = build(cfg)
+    trainer = make_trainer(cfg)
+    trainer.callbacks.extend(_training_callbacks(cfg, out_dir, module, trainer, checkpoint))
+    log_config(trainer.loggers, cfg)
+    started = time.perf_counter()
+    trainer.fit(module, datamodule=datamodule, ckpt_path=checkpoint)
+    fit_seconds = time.perf_counter() - started
+    if pruned_at(trainer) is not None:
+        print(f"Optuna pruned this trial at validation {pruned_at(trainer)}: no test")
+        remove_training_checkpoints(out_dir)
+        return module.val_metrics.get("val_image_auroc")
+    trainer.save_checkpoint(out_dir / TRAINED_CHECKPOINT)  # model.ckpt once the test is written
+    test_seconds = timed_test(trainer, module, datamodule)
+    if not trainer.is_global_zero:  # DDP: all ranks hold the gathered results; rank 0 writes
+        return module.val_metrics.get("val_image_auroc")
+    context = {
+        "validation": module.val_metrics,
+        "validation_split": datamodule.validation_summary(),
+    }
+    timing = {"fit_seconds": round(fit_seconds, 2), "test_seconds": round(test_seconds, 2)}
+    write_test_report(cfg, out_dir, module, context, timing)
+    record_trial_outputs(out_dir, module.test_metrics)
+    logged_heatmaps = cfg.output.get("logged_heatmaps", 0)
+    log_heatmaps(trainer.loggers, out_dir / "heatmaps", logged_heatmaps)
+    figures = module.val_metrics | {f"test_{k}": v for k, v in module.test_metrics.items()}
+    log_run_to_tensorboard(trainer.loggers, cfg, figures, out_dir, logged_heatmaps)
+    publish_model(out_dir)
+    return module.val_metrics.get("val_image_auroc")
+
+
+def _training_callbacks(
+    cfg: DictConfig,
+    out_dir: Path,
+    module: L.LightningModule,
+    trainer: L.Trainer,
+    checkpoint: Path | None,
+) -> list[L.Callback]:
+    """Per-batch seeding, the finite-loss guard, the checkpoint for resume= (methods that
+    train), the resumed run's log history, and Optuna's reporting and pruning inside a study."""
+    callbacks: list[L.Callback] = [BatchSeeding(cfg.seed), FiniteLoss()]
+    if module.spec.trains:
+        every = cfg.checkpoint.every_minutes
+        callbacks.append(ResumeCheckpoint(out_dir / RESUME_CHECKPOINT, every))
+    if checkpoint is not None:
+        callbacks.append(LogHistory(trainer.loggers))
+    return [*callbacks, *pruning_callbacks()]
+
+
+def build(cfg: DictConfig) -> tuple[L.LightningModule, L.LightningDataModule]:
+    """The method's module and the datamodule; a method that calibrates out of fold trains on
+    every normal, validation normals included."""
+    module = instantiate(cfg.model, _convert_="all")
+    datamodule = instantiate(
+        cfg.dataset,
+        out_of_fold=module.out_of_fold,
+        trains_in_batches=module.spec.trains,
+        _convert_="all",
+    )
+    module.input_format = datamodule.input_format()
+    return module, datamodule
