@@ -15,8 +15,8 @@ from adbench.config_groups import register_config_groups_resolver
 from adbench.errors import AdbenchError
 from adbench.runs.output_dir import check_run_dir_is_free
 from adbench.runs.resume import command_line_for_resume
-from adbench.sweep_jobs import register_job_dir_resolver
-from adbench.sweep_jobs.job_status import fail_multirun_job, in_multirun
+from adbench.sweeps import register_job_dir_resolver
+from adbench.sweeps.job_status import fail_multirun_job, in_multirun
 
 SIGTERM_MESSAGE = (
     "stopped by SIGTERM before the run finished: no test results were written (a run writes "
@@ -36,7 +36,7 @@ def main(cfg: DictConfig) -> float | None:
     """One run; in a multirun a failed job returns NaN (a failed Optuna trial) and the sweep
     goes on, its error recorded for the results table."""
     from adbench.run import run  # imported here so that --help stays fast
-    from adbench.wandb_logging import finish_wandb_run
+    from adbench.sweeps.wandb_logging import finish_wandb_run
 
     failed = True
     try:

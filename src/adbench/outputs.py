@@ -9,10 +9,11 @@ from omegaconf import DictConfig
 
 from adbench.data.geometry import geometry_of, resize_transform
 from adbench.data.images import read_image
+from adbench.io import write_csv_atomic, write_json_atomic
 from adbench.methods.base import AnomalyModule
 from adbench.methods.results import EvalResults
 from adbench.postprocess import Calibration
-from adbench.reporting import format_metrics_table, write_csv_atomic, write_json_atomic
+from adbench.tables import format_metrics_table
 from adbench.visualize import heatmap_panel, save_panel, save_roc_curve
 
 

@@ -16,7 +16,7 @@ from omegaconf import DictConfig, OmegaConf
 from adbench.errors import AdbenchError
 from adbench.runs.settings import check_run_settings
 from adbench.runs.start import recorded_validation, start_run
-from adbench.sweep_jobs.job_status import in_multirun
+from adbench.sweeps.job_status import in_multirun
 from adbench.tasks.benchmark import benchmark
 from adbench.tasks.export import export
 from adbench.tasks.predict import predict

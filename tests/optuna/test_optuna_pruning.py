@@ -10,7 +10,7 @@ import pytest
 import torch
 from torch.utils.data import DataLoader, TensorDataset
 
-from adbench.optuna_pruning import OptunaPruning, pruned_at, pruning_callbacks
+from adbench.sweeps.optuna_pruning import OptunaPruning, pruned_at, pruning_callbacks
 from hydra_plugins.adbench_optuna_sweeper.running_trial import PRUNED_AT_ATTR
 
 
@@ -98,8 +98,8 @@ def test_a_finished_trial_keeps_its_job_folder_and_test_metrics(
 ):
     import json
 
-    from adbench.optuna_pruning import JOB_DIR_ATTR, TEST_METRICS_ATTR
     from adbench.run import run
+    from adbench.sweeps.optuna_pruning import JOB_DIR_ATTR, TEST_METRICS_ATTR
     from hydra_plugins.adbench_optuna_sweeper import running_trial
 
     cfg = compose_config(

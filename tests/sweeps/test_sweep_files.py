@@ -8,8 +8,8 @@ import pytest
 import yaml
 
 from adbench.errors import AdbenchError
-from adbench.sweep_local import main as sweep_local
-from adbench.wandb_sweeps import (
+from adbench.sweeps.local_agent import main as sweep_local
+from adbench.sweeps.wandb_sweeps import (
     compose_run_config,
     hydra_overrides,
     load_sweep,

@@ -10,8 +10,8 @@ from hydra import compose, initialize_config_module
 from hydra.core.global_hydra import GlobalHydra
 
 from adbench.run import run
-from adbench.wandb_logging import finish_wandb_run, pick_heatmaps
-from adbench.wandb_sweeps import load_sweep
+from adbench.sweeps.wandb_logging import finish_wandb_run, pick_heatmaps
+from adbench.sweeps.wandb_sweeps import load_sweep
 
 SWEEPS = Path(__file__).resolve().parents[2] / "sweeps"
 

@@ -15,7 +15,8 @@ import tempfile
 
 import torch
 
-from adbench.reporting import format_table, write_text_atomic
+from adbench.io import write_text_atomic
+from adbench.tables import format_table
 
 METHODS = ("patchcore", "padim", "cflow")
 

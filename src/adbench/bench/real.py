@@ -28,7 +28,8 @@ from adbench.bench.agreement import validation_agreement
 from adbench.bench.jobs import compose_config
 from adbench.bench.peers.anomalib import anomalib_python, run_anomalib
 from adbench.bench.real_settings import METHODS, PEER_LEVELS, STUDY
-from adbench.reporting import format_table, write_json_atomic, write_text_atomic
+from adbench.io import write_json_atomic, write_text_atomic
+from adbench.tables import format_table
 
 METRICS = ("image_auroc", "pixel_auroc", "pixel_aupro_30")
 

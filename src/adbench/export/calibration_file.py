@@ -11,8 +11,8 @@ import json
 import math
 from pathlib import Path
 
+from adbench.io import write_json_atomic
 from adbench.postprocess import Calibration
-from adbench.reporting import write_json_atomic
 
 FORMAT = "adbench-calibration/1"
 FORMULA = "clip((raw - threshold) / (max - min) + 0.5, 0, 1)"

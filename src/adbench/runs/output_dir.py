@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 from adbench.errors import AdbenchError
-from adbench.sweep_jobs.job_status import FAILURE_FILE
+from adbench.sweeps.job_status import FAILURE_FILE
 
 HYDRA_DIR = ".hydra"  # Hydra writes it (and the job's .log) before the run starts
 # what a run that failed before writing any result leaves: replaced without a word

@@ -18,8 +18,9 @@ from omegaconf import DictConfig
 from adbench.checkpoints import load_module, method_chosen_on_command_line
 from adbench.errors import AdbenchError
 from adbench.export.serving import ServingModel
-from adbench.reporting import format_table, write_json_atomic, write_text_atomic
+from adbench.io import write_json_atomic, write_text_atomic
 from adbench.runs.layout import MODEL_FILE
+from adbench.tables import format_table
 from adbench.tasks.train import train
 
 

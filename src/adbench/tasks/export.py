@@ -19,7 +19,7 @@ from adbench.export.onnx_format import export_onnx, run_onnx
 from adbench.export.serving import INPUT_NAME, OUTPUT_NAMES, ServingModel
 from adbench.export.torchscript_format import export_torchscript, run_torchscript
 from adbench.export.triton import write_triton_repository
-from adbench.reporting import write_json_atomic
+from adbench.io import write_json_atomic
 
 FILE_NAMES = {"onnx": "model.onnx", "torchscript": "model.pt"}
 TOLERANCE = 1e-3  # largest expected |exported - PyTorch| on normalised outputs

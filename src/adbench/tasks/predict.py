@@ -12,8 +12,8 @@ from adbench.checkpoints import load_module, method_chosen_on_command_line
 from adbench.data import PredictDataModule
 from adbench.data.geometry import geometry_of
 from adbench.errors import AdbenchError
+from adbench.io import write_csv_atomic
 from adbench.outputs import write_predictions
-from adbench.reporting import write_csv_atomic
 from adbench.tasks.trainer import make_trainer
 
 UNREADABLE_FILE = "unreadable.csv"  # input images skipped, with the reason

@@ -9,16 +9,16 @@ import lightning as L
 from hydra.utils import instantiate
 from omegaconf import DictConfig
 
-from adbench.optuna_pruning import pruned_at, pruning_callbacks, record_trial_outputs
 from adbench.outputs import write_test_report
 from adbench.runs.checkpointing import ResumeCheckpoint, publish_model, remove_training_checkpoints
 from adbench.runs.finite_loss import FiniteLoss
 from adbench.runs.layout import RESUME_CHECKPOINT, TRAINED_CHECKPOINT
 from adbench.runs.log_history import LogHistory
 from adbench.runs.seeding import BatchSeeding
+from adbench.sweeps.optuna_pruning import pruned_at, pruning_callbacks, record_trial_outputs
+from adbench.sweeps.tensorboard_logging import log_run_to_tensorboard
+from adbench.sweeps.wandb_logging import log_config, log_heatmaps
 from adbench.tasks.trainer import make_trainer, timed_test
-from adbench.tensorboard_logging import log_run_to_tensorboard
-from adbench.wandb_logging import log_config, log_heatmaps
 
 
 def train(cfg: DictConfig, out_dir: Path, checkpoint: Path | None = None) -> float | None:

@@ -332,7 +332,7 @@ def outcome(
 def recorded_failure(job: JobReturn) -> str | None:
     """The error an adbench job recorded in its folder (it returns NaN to keep the sweep going)."""
     try:
-        from adbench.sweep_jobs.job_status import read_failure
+        from adbench.sweeps.job_status import read_failure
     except ImportError:  # the sweeper without adbench: nothing recorded
         return None
     output_dir = OmegaConf.select(job.hydra_cfg or {}, "hydra.runtime.output_dir")

@@ -10,8 +10,8 @@ from typing import Any
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
-from adbench.sweep_jobs.labels import announce_sweep, labels_repeat, swept_keys
-from adbench.sweep_jobs.results_table import FAILED, TABLE_NAME, collect_jobs, write_results_table
+from adbench.sweeps.labels import announce_sweep, labels_repeat, swept_keys
+from adbench.sweeps.results_table import FAILED, TABLE_NAME, collect_jobs, write_results_table
 
 FAILED_SWEEP_EXIT_CODE = 1
 

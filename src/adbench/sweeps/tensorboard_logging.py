@@ -12,7 +12,7 @@ from lightning.pytorch.loggers import Logger, TensorBoardLogger
 from omegaconf import DictConfig, OmegaConf
 from PIL import Image
 
-from adbench.wandb_logging import HEATMAP_KEY, pick_heatmaps
+from adbench.sweeps.wandb_logging import HEATMAP_KEY, pick_heatmaps
 
 
 def log_run_to_tensorboard(

@@ -16,9 +16,10 @@ from pathlib import Path
 
 import yaml
 
-from adbench.reporting import format_table, write_csv_atomic, write_text_atomic
-from adbench.sweep_jobs.job_status import read_failure
-from adbench.sweep_jobs.labels import job_label
+from adbench.io import write_csv_atomic, write_text_atomic
+from adbench.sweeps.job_status import read_failure
+from adbench.sweeps.labels import job_label
+from adbench.tables import format_table
 
 TABLE_NAME = "results"  # results.csv and results.md in the sweep dir
 # preferred column order; any other test metric follows, sorted
@@ -32,7 +33,7 @@ METRIC_ORDER = (
 EXTRA_COLUMNS = ("val_image_auroc", "fit_seconds")  # the sweep objective and the cost
 OK, FAILED, NO_METRICS = "ok", "failed", "no metrics"
 MAX_ERROR_CHARS = 120  # in the markdown table; the CSV keeps the whole line
-CSV_DECIMALS = 6  # the markdown table shows 4 (reporting.format_table)
+CSV_DECIMALS = 6  # the markdown table shows 4 (tables.format_table)
 
 
 @dataclass

@@ -8,8 +8,8 @@ import json
 import pytest
 import yaml
 
-from adbench.sweep_jobs.job_status import read_failure, record_failure
-from adbench.sweep_jobs.results_table import collect_jobs, write_results_table
+from adbench.sweeps.job_status import read_failure, record_failure
+from adbench.sweeps.results_table import collect_jobs, write_results_table
 
 
 def make_job(sweep, name, num, overrides, metrics=None, error=None):

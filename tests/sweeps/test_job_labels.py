@@ -6,7 +6,7 @@ import pytest
 from configs import compose_adbench
 from omegaconf import OmegaConf
 
-from adbench.sweep_jobs.labels import (
+from adbench.sweeps.labels import (
     SWEEP_ENV,
     announce_sweep,
     job_dir_name,

@@ -8,7 +8,7 @@ import sys
 import traceback
 from pathlib import Path
 
-from adbench.reporting import write_json_atomic
+from adbench.io import write_json_atomic
 
 FAILURE_FILE = "failed.json"
 
