@@ -11,7 +11,7 @@ from adbench.data.geometry import geometry_of, resize_transform
 from adbench.data.images import read_image
 from adbench.io import write_csv_atomic, write_json_atomic
 from adbench.methods.base import AnomalyModule
-from adbench.methods.results import EvalResults
+from adbench.methods.results import EvalResults, TestOutcome
 from adbench.postprocess import Calibration
 from adbench.tables import format_metrics_table
 from adbench.visualize import heatmap_panel, save_panel, save_roc_curve
@@ -102,13 +102,18 @@ def write_heatmaps(
 
 
 def write_test_report(
-    cfg: DictConfig, out_dir: Path, module: AnomalyModule, context: dict, timing: dict
+    cfg: DictConfig,
+    out_dir: Path,
+    module: AnomalyModule,
+    test: TestOutcome,
+    context: dict,
+    timing: dict,
 ) -> None:
-    """scores.csv, heatmaps, ROC and metrics.json (last: a run is complete once it exists) of a
-    test pass, and its table on stdout."""
+    """scores.csv, heatmaps, ROC and metrics.json (last: a run is complete once it exists) of
+    `module`'s test pass, and its table on stdout."""
     figure_notes = write_test_outputs(
         out_dir,
-        module.test_results,
+        test.results,
         module.calibration,
         cfg.output.heatmaps,
         cfg.output.roc_curve,
@@ -117,14 +122,18 @@ def write_test_report(
     summary = {
         "model": module.name,
         "dataset": dataset_name(cfg),
-        "metrics": module.test_metrics,
+        "metrics": test.metrics,
         **context,
-        "notes": module.test_notes + figure_notes,
+        "notes": test.notes + figure_notes,
         "calibration": module.calibration.as_dict(),
-        "timing": {**timing, "test_images": len(module.test_results)},
+        "timing": {
+            **timing,
+            "test_seconds": round(test.seconds, 2),
+            "test_images": len(test.results),
+        },
     }
     write_json_atomic(out_dir / "metrics.json", summary)
-    print(format_metrics_table(module.test_metrics, title=f"{module.name} on {summary['dataset']}"))
+    print(format_metrics_table(test.metrics, title=f"{module.name} on {summary['dataset']}"))
     for note in summary["notes"]:
         print(f"note: {note}")
     print(f"outputs: {out_dir}")

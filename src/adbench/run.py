@@ -74,6 +74,6 @@ def run(cfg: DictConfig) -> float | None:
     L.seed_everything(cfg.seed, verbose=False)
     OmegaConf.save(cfg, out_dir / "config.yaml", resolve=True)
     if cfg.task == "train":
-        return train(cfg, out_dir, start.checkpoint)
+        return train(cfg, out_dir, start.checkpoint).validation.get("val_image_auroc")
     result = TASKS[cfg.task](cfg, out_dir)
     return result if cfg.task == "benchmark" else None  # a sweep over images/s

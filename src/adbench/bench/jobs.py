@@ -11,6 +11,7 @@ from omegaconf import DictConfig
 from adbench.backbones import FeatureExtractor
 from adbench.compose import compose_adbench
 from adbench.run import quiet_lightning
+from adbench.tasks.test_pass import run_test_pass
 from adbench.tasks.train import build
 
 
@@ -54,7 +55,7 @@ def method_job(method: str, overrides: list[str], batch_size: int, out_dir: str)
     started = time.perf_counter()
     trainer.fit(module, datamodule=datamodule)
     fit_seconds = time.perf_counter() - started
-    trainer.test(module, datamodule=datamodule, verbose=False)
+    test = run_test_pass(trainer, module, datamodule)
     module.eval()
 
     def full_path(images: torch.Tensor) -> None:
@@ -71,8 +72,8 @@ def method_job(method: str, overrides: list[str], batch_size: int, out_dir: str)
         "train_images": len(datamodule.train_samples),
         "images_per_second": method_speed,
         "backbone_images_per_second": backbone_speed,
-        "image_auroc": module.test_metrics.get("image_auroc"),
-        "pixel_auroc": module.test_metrics.get("pixel_auroc"),
+        "image_auroc": test.metrics.get("image_auroc"),
+        "pixel_auroc": test.metrics.get("pixel_auroc"),
     }
 
 

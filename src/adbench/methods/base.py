@@ -29,7 +29,8 @@ from adbench.tiling import Tiler
 
 class AnomalyModule(L.LightningModule):
     """Validation (held-out normals + synthetic anomalies) fits thresholds and normalisation;
-    test computes metrics; predict returns raw and normalised scores and maps."""
+    test steps return raw scores and maps (adbench.tasks.test_pass measures them); predict
+    returns raw and normalised scores and maps."""
 
     # set by @register_method (adbench.methods.registry) on each method's module
     name: ClassVar[str]
@@ -51,10 +52,7 @@ class AnomalyModule(L.LightningModule):
         self.tiler = Tiler.from_config(tiling)
         self.calibration = Calibration(normal_quantile)
         self.val_results = EvalResults()
-        self.test_results = EvalResults()
         self.val_metrics: dict[str, float] = {}
-        self.test_metrics: dict[str, float] = {}
-        self.test_notes: list[str] = []
         # how the training images were read (adbench.data.predict): set by the run, kept in the
         # checkpoint so that task=predict reads new images the same way; None: image files
         self.input_format: dict | None = None
@@ -100,18 +98,9 @@ class AnomalyModule(L.LightningModule):
         for key, value in self.val_metrics.items():
             self.log(key, value)
 
-    # test
-    def on_test_epoch_start(self) -> None:
-        self.test_results = EvalResults()
-
-    def test_step(self, batch: dict, batch_idx: int) -> None:
-        self.test_results.add(batch, *self(batch["image"]))
-
-    def on_test_epoch_end(self) -> None:
-        self.test_results = gather_eval_results(self.test_results, self.trainer.test_dataloaders)
-        self.test_metrics, self.test_notes = compute_metrics(self.test_results, self.calibration)
-        for key, value in self.test_metrics.items():
-            self.log(f"test_{key}", value)
+    # test: the steps' outputs are collected and measured by adbench.tasks.test_pass
+    def test_step(self, batch: dict, batch_idx: int) -> tuple[torch.Tensor, torch.Tensor]:
+        return self(batch["image"])
 
     # predict
     def predict_step(self, batch: dict, batch_idx: int) -> dict:

@@ -52,6 +52,18 @@ class EvalResults:
         return out
 
 
+@dataclass(frozen=True)
+class TestOutcome:
+    """What one test pass measured."""
+
+    __test__ = False  # not a pytest test class
+
+    results: EvalResults  # per image: path, defect type, label, raw score, map, mask
+    metrics: dict[str, float]
+    notes: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
 def compute_metrics(
     results: EvalResults, calibration: Calibration | None = None
 ) -> tuple[dict[str, float], list[str]]:

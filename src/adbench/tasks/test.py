@@ -10,11 +10,13 @@ from omegaconf import DictConfig
 from adbench.checkpoints import load_module, method_chosen_on_command_line
 from adbench.data.geometry import geometry_of, layout_of
 from adbench.errors import AdbenchError
+from adbench.methods.results import TestOutcome
 from adbench.outputs import dataset_name, write_test_report
-from adbench.tasks.trainer import make_trainer, timed_test
+from adbench.tasks.test_pass import run_test_pass
+from adbench.tasks.trainer import make_trainer
 
 
-def test(cfg: DictConfig, out_dir: Path) -> None:
+def test(cfg: DictConfig, out_dir: Path) -> TestOutcome:
     """task=test: a saved model, with the calibration in its checkpoint, on a labelled dataset's
     test split; the same outputs as a train run's test, nothing refitted."""
     module = load_module(cfg.ckpt_path, method_chosen_on_command_line())
@@ -33,7 +35,8 @@ def test(cfg: DictConfig, out_dir: Path) -> None:
             f"{datamodule.input_format() or 'image files'}: test on the kind of data it learnt"
         )
     trainer = make_trainer(cfg)
-    test_seconds = timed_test(trainer, module, datamodule)
+    outcome = run_test_pass(trainer, module, datamodule)
     if trainer.is_global_zero:
         context = {"checkpoint": str(Path(cfg.ckpt_path).expanduser().resolve())}
-        write_test_report(cfg, out_dir, module, context, {"test_seconds": round(test_seconds, 2)})
+        write_test_report(cfg, out_dir, module, outcome, context, {})
+    return outcome

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import lightning as L
 from hydra.utils import instantiate
 from omegaconf import DictConfig
 
+from adbench.methods.results import TestOutcome
 from adbench.outputs import write_test_report
 from adbench.runs.checkpointing import ResumeCheckpoint, publish_model, remove_training_checkpoints
 from adbench.runs.finite_loss import FiniteLoss
@@ -18,11 +20,21 @@ from adbench.runs.seeding import BatchSeeding
 from adbench.sweeps.optuna_pruning import pruned_at, pruning_callbacks, record_trial_outputs
 from adbench.sweeps.tensorboard_logging import log_run_to_tensorboard
 from adbench.sweeps.wandb_logging import log_config, log_heatmaps
-from adbench.tasks.trainer import make_trainer, timed_test
+from adbench.tasks.test_pass import run_test_pass
+from adbench.tasks.trainer import make_trainer
 
 
-def train(cfg: DictConfig, out_dir: Path, checkpoint: Path | None = None) -> float | None:
-    """Fit (from `checkpoint` when resuming), calibrate, test; the validation image AUROC."""
+@dataclass(frozen=True)
+class TrainOutcome:
+    """What a train run measured."""
+
+    validation: dict[str, float]  # the final validation's val_* figures (what sweeps optimise)
+    test: TestOutcome | None  # None: Optuna pruned the trial before its test
+    fit_seconds: float
+
+
+def train(cfg: DictConfig, out_dir: Path, checkpoint: Path | None = None) -> TrainOutcome:
+    """Fit (from `checkpoint` when resuming), calibrate, test, and write the outputs."""
     module, datamodule = build(cfg)
     trainer = make_trainer(cfg)
     trainer.callbacks.extend(_training_callbacks(cfg, out_dir, module, trainer, checkpoint))
@@ -33,24 +45,24 @@ def train(cfg: DictConfig, out_dir: Path, checkpoint: Path | None = None) -> flo
     if pruned_at(trainer) is not None:
         print(f"Optuna pruned this trial at validation {pruned_at(trainer)}: no test")
         remove_training_checkpoints(out_dir)
-        return module.val_metrics.get("val_image_auroc")
+        return TrainOutcome(module.val_metrics, None, fit_seconds)
     trainer.save_checkpoint(out_dir / TRAINED_CHECKPOINT)  # model.ckpt once the test is written
-    test_seconds = timed_test(trainer, module, datamodule)
+    test = run_test_pass(trainer, module, datamodule)
+    outcome = TrainOutcome(module.val_metrics, test, fit_seconds)
     if not trainer.is_global_zero:  # DDP: all ranks hold the gathered results; rank 0 writes
-        return module.val_metrics.get("val_image_auroc")
+        return outcome
     context = {
         "validation": module.val_metrics,
         "validation_split": datamodule.validation_summary(),
     }
-    timing = {"fit_seconds": round(fit_seconds, 2), "test_seconds": round(test_seconds, 2)}
-    write_test_report(cfg, out_dir, module, context, timing)
-    record_trial_outputs(out_dir, module.test_metrics)
+    write_test_report(cfg, out_dir, module, test, context, {"fit_seconds": round(fit_seconds, 2)})
+    record_trial_outputs(out_dir, test.metrics)
     logged_heatmaps = cfg.output.get("logged_heatmaps", 0)
     log_heatmaps(trainer.loggers, out_dir / "heatmaps", logged_heatmaps)
-    figures = module.val_metrics | {f"test_{k}": v for k, v in module.test_metrics.items()}
+    figures = module.val_metrics | {f"test_{k}": v for k, v in test.metrics.items()}
     log_run_to_tensorboard(trainer.loggers, cfg, figures, out_dir, logged_heatmaps)
     publish_model(out_dir)
-    return module.val_metrics.get("val_image_auroc")
+    return outcome
 
 
 def _training_callbacks(
