@@ -6,11 +6,11 @@ anomalib's Folder does); an anomaly's defect type is the name of the folder it c
 
 from __future__ import annotations
 
-import random
 from collections.abc import Sequence
 from pathlib import Path
 
 from adbench.data.samples import IMAGE_EXTENSIONS, Sample, list_images
+from adbench.data.splits import seeded_share
 from adbench.errors import AdbenchError
 
 Folders = str | Path | Sequence[str | Path] | None
@@ -40,12 +40,9 @@ def scan_folder(
     else:
         if not 0 < normal_test_split < 1:
             raise AdbenchError(f"dataset.normal_test_split={normal_test_split} must lie in (0, 1)")
-        shuffled = normals.copy()
-        random.Random(seed).shuffle(shuffled)
-        n_test = max(1, round(len(shuffled) * normal_test_split))
-        test_normals, train_normals = sorted(shuffled[:n_test]), sorted(shuffled[n_test:])
-        if not train_normals:
+        if len(normals) < 2:
             raise AdbenchError(f"dataset.normal_dir={normal_dir}: too few normals to hold out")
+        test_normals, train_normals = map(sorted, seeded_share(normals, normal_test_split, seed))
     masks = _masks_by_stem(images(mask_dir, "dataset.mask_dir") if mask_dir else [])
     test = [Sample(p, 0) for p in test_normals]
     test += [Sample(p, 1, masks.get(p.stem), folder.name) for p, folder in abnormals]

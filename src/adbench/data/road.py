@@ -7,7 +7,6 @@ dataset has pixel masks, so pixel metrics are skipped on test (with a note), nev
 
 from __future__ import annotations
 
-import random
 from pathlib import Path
 
 from adbench.data.datamodule import AnomalyDataModule, require_single
@@ -22,6 +21,7 @@ from adbench.data.roadimages import (
     scan_roadimages,
 )
 from adbench.data.samples import Sample
+from adbench.data.splits import seeded_share
 from adbench.errors import AdbenchError
 
 ROADIMAGES = "roadimages"  # input_format layout: [height, intensity, intensity] from file pairs
@@ -33,14 +33,10 @@ def split_good(
     """(train, test): a seeded train_split share of good; the rest of good plus all bad."""
     if not 0 < train_split < 1:
         raise AdbenchError(f"dataset.train_split={train_split} must lie in (0, 1)")
-    shuffled = good.copy()
-    random.Random(seed).shuffle(shuffled)
-    n_train = min(len(good) - 1, max(1, round(len(good) * train_split)))
-    if n_train < 1:
+    if len(good) < 2:
         raise AdbenchError(f"only {len(good)} good image(s): need at least 2 to split")
-    train = sorted(shuffled[:n_train], key=_key)
-    test = sorted(shuffled[n_train:], key=_key) + bad
-    return train, test
+    train, test = seeded_share(good, train_split, seed)
+    return sorted(train, key=_key), sorted(test, key=_key) + bad
 
 
 class RoadImagesDataModule(AnomalyDataModule):

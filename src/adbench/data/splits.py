@@ -11,25 +11,35 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import replace
+from typing import TypeVar
 
 from adbench.data.samples import Sample
 from adbench.errors import AdbenchError
 
 SYNTHETIC = "synthetic"  # defect type of a validation copy that gets a synthetic anomaly
 VALIDATION_MODES = ("synthetic", "normals", "from_test")
+T = TypeVar("T")
 
 
 def _key(sample: Sample) -> str:
     return str(sample.image)
 
 
-def _seeded_share(samples: list[Sample], share: float, seed: int) -> tuple[list, list]:
-    """(held out, kept): round(share * n) samples, at least 1 and at most n - 1, drawn seeded."""
-    shuffled = sorted(samples, key=_key)
+def seeded_share(items: Sequence[T], share: float, seed: int) -> tuple[list[T], list[T]]:
+    """(taken, rest): round(share * n) of `items`, at least 1 and at most n - 1, drawn by a
+    shuffle of their given order seeded with `seed` (the one seeded split of adbench)."""
+    shuffled = list(items)
     random.Random(seed).shuffle(shuffled)
     count = min(len(shuffled) - 1, max(1, round(len(shuffled) * share)))
-    return sorted(shuffled[:count], key=_key), sorted(shuffled[count:], key=_key)
+    return shuffled[:count], shuffled[count:]
+
+
+def _seeded_share(samples: list[Sample], share: float, seed: int) -> tuple[list, list]:
+    """seeded_share of the samples in path order; both parts in path order."""
+    taken, rest = seeded_share(sorted(samples, key=_key), share, seed)
+    return sorted(taken, key=_key), sorted(rest, key=_key)
 
 
 def hold_out_normals(
