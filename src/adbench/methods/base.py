@@ -39,8 +39,15 @@ class AnomalyModule(L.LightningModule):
     out_of_fold = False  # True: validation scores training normals out of fold (one_pass.py)
 
     def __init__(
-        self, image_size: Any = 224, normal_quantile: float = 0.99, tiling: dict | None = None
+        self,
+        image_size: Any = 224,
+        normal_quantile: float = 0.99,
+        tiling: dict | None = None,
+        seed: int = 0,
     ) -> None:
+        """The wiring every method receives (conf/config.yaml's `model:`): the dataset's image
+        size, the calibration's normal quantile, the tiling, and the run's seed (for the
+        methods that draw random numbers)."""
         super().__init__()
         if tiling and not self.spec.supports_tiling:
             tiled = ", ".join(spec.name for spec in specs() if spec.supports_tiling)
@@ -49,6 +56,7 @@ class AnomalyModule(L.LightningModule):
                 f"with {tiled})"
             )
         self.image_size = image_size
+        self.seed = seed
         self.tiler = Tiler.from_config(tiling)
         self.calibration = Calibration(normal_quantile)
         self.val_results = EvalResults()

@@ -12,9 +12,8 @@ from adbench.methods.base import AnomalyModule
 class FeatureMethodModule(AnomalyModule):
     """Holds the backbone config and levels; `feature_extractor()` builds the frozen extractor.
 
-    The wiring keys (backbone, layers, seed, image_size, normal_quantile, tiling) come from the
-    model config; subclasses name backbone and layers and their own knobs, and pass the rest
-    on as **wiring.
+    Subclasses name backbone and layers and their own knobs, and pass the shared wiring
+    (image_size, normal_quantile, tiling, seed: see AnomalyModule) on as **wiring.
     """
 
     def __init__(
@@ -26,10 +25,11 @@ class FeatureMethodModule(AnomalyModule):
         normal_quantile: float = 0.99,
         tiling: dict | None = None,
     ) -> None:
-        super().__init__(image_size=image_size, normal_quantile=normal_quantile, tiling=tiling)
+        super().__init__(
+            image_size=image_size, normal_quantile=normal_quantile, tiling=tiling, seed=seed
+        )
         self.backbone_config = dict(backbone)
         self.layers = list(layers)
-        self.seed = seed
 
     def feature_extractor(self) -> FeatureExtractor:
         """A frozen extractor of `layers` from the configured backbone and weight source."""

@@ -62,12 +62,10 @@ class CrnModule(AnomalyModule):
         epochs: int = -1,
         val_check_interval: int | float | None = 500,
         check_val_every_n_epoch: int | None = None,
-        seed: int = 0,
         image_size: Any = 128,
-        normal_quantile: float = 0.99,
-        tiling: dict | None = None,
+        **wiring: Any,
     ) -> None:
-        super().__init__(image_size=image_size, normal_quantile=normal_quantile, tiling=tiling)
+        super().__init__(image_size=image_size, **wiring)
         self.save_hyperparameters()
         self.automatic_optimization = False
         try:
@@ -88,8 +86,8 @@ class CrnModule(AnomalyModule):
         self.weights = LossWeights(w_rec, w_feedback, w_disc, margin)
         self.both_roles = both_roles
         self.selection_max_pairs = selection_max_pairs
-        self.pairing_rng = torch.Generator().manual_seed(seed)
-        self.selection_rng = torch.Generator().manual_seed(seed + 1)
+        self.pairing_rng = torch.Generator().manual_seed(self.seed)
+        self.selection_rng = torch.Generator().manual_seed(self.seed + 1)
         self.selection: list[PairRecord] = []
         self._candidates: list[Pair] = []
         self._pair_scores: dict[Pair, list[torch.Tensor]] = {}

@@ -39,10 +39,9 @@ class DraemModule(AnomalyModule):
         smoothing_sigma: float = 0.0,
         loss: dict | None = None,
         image_size: Any = 224,
-        normal_quantile: float = 0.99,
-        tiling: dict | None = None,
+        **wiring: Any,
     ) -> None:
-        super().__init__(image_size=image_size, normal_quantile=normal_quantile, tiling=tiling)
+        super().__init__(image_size=image_size, **wiring)
         self.save_hyperparameters()
         check_image_size(image_size)
         check_loss_config(loss)
