@@ -4,6 +4,7 @@ from them with the model's calibration, notes on what was skipped, and its wall 
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 import lightning as L
 
@@ -43,6 +44,4 @@ def run_test_pass(
         trainer.test(module, dataloaders, datamodule=datamodule, verbose=False)
     finally:
         trainer.callbacks.remove(collector)
-    seconds = time.perf_counter() - started
-    return TestOutcome(collector.outcome.results, collector.outcome.metrics,
-                       collector.outcome.notes, seconds)  # fmt: skip
+    return replace(collector.outcome, seconds=time.perf_counter() - started)
