@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import torch
 
+from adbench.checkpoints import load_module
 from adbench.errors import AdbenchError
 from adbench.export import ServingModel
 from adbench.export.onnx_format import export_onnx, run_onnx
@@ -51,10 +52,30 @@ def test_an_export_that_disagrees_with_pytorch_is_an_error(
     monkeypatch.setattr(export_task, "compare", lambda *args: differences)
     out = tmp_path / "export"
     cfg = compose_cfg("task=export", "model=padim", f"ckpt_path={checkpoint}", f"output_dir={out}")
-    with pytest.raises(AdbenchError, match=r"differs from PyTorch by 5\.00e-01"):
+    with pytest.raises(AdbenchError, match=r"differs from PyTorch by 5\.00e-01.*export\.opset"):
         run(cfg)
     summary = json.loads((out / "export.json").read_text())  # the evidence stays
     assert summary["check"]["max_abs_difference_scores"] == 0.5
+
+
+def test_a_flat_calibration_is_named_when_the_export_check_fails(
+    trained, compose_cfg, tmp_path, monkeypatch
+):
+    _, checkpoint = trained("padim")
+    differences = {"max_abs_difference_scores": 0.07, "max_abs_difference_anomaly_maps": 0.0,
+                   "unclipped_map_share": 1.0}  # fmt: skip
+    monkeypatch.setattr(export_task, "compare", lambda *args: differences)
+
+    def flattened(*args):  # validation scores 0.49 .. 0.490002, as a barely trained DRAEM's
+        module = load_module(*args)
+        module.calibration.image_min.fill_(0.49)
+        module.calibration.image_max.fill_(0.490002)
+        return module
+
+    monkeypatch.setattr(export_task, "load_module", flattened)
+    cfg = compose_cfg("task=export", f"ckpt_path={checkpoint}", f"output_dir={tmp_path / 'e'}")
+    with pytest.raises(AdbenchError, match=r"barely differ.*train it longer"):
+        run(cfg)
 
 
 class FirstChannelModel(torch.nn.Module):

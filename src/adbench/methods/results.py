@@ -82,7 +82,7 @@ def compute_metrics(
     thresholds = calibration.thresholds() if calibration is not None else None
     if thresholds:
         metrics |= metrics_at_threshold(data["scores"], labels, thresholds["image"], "image")
-        notes += _flat_calibration_notes(calibration)
+        notes += flat_calibration_notes(calibration)
     with_mask = data["has_mask"]
     unmasked = [path for path, label, known in zip(results.paths, labels, with_mask, strict=True)
                 if label == 1 and not known]  # fmt: skip
@@ -102,7 +102,7 @@ def compute_metrics(
     return metrics, notes
 
 
-def _flat_calibration_notes(calibration: Calibration) -> list[str]:
+def flat_calibration_notes(calibration: Calibration) -> list[str]:
     """A note when the validation image scores (hence the normalisation) hardly differ."""
     low, high = float(calibration.image_min), float(calibration.image_max)
     if low == high:
