@@ -43,13 +43,18 @@ def test_export_task_writes_model_calibration_and_reports_difference(
     assert "max abs difference" in printed and "(ok," in printed
 
 
+def check_finds_score_difference(monkeypatch, difference: float) -> None:
+    """The export check reports `difference` between the exported scores and PyTorch's."""
+    differences = {"max_abs_difference_scores": difference, "max_abs_difference_anomaly_maps": 0.0,
+                   "unclipped_map_share": 1.0}  # fmt: skip
+    monkeypatch.setattr(export_task, "compare", lambda *args: differences)
+
+
 def test_an_export_that_disagrees_with_pytorch_is_an_error(
     trained, compose_cfg, tmp_path, monkeypatch
 ):
     _, checkpoint = trained("padim")
-    differences = {"max_abs_difference_scores": 0.5, "max_abs_difference_anomaly_maps": 0.0,
-                   "unclipped_map_share": 1.0}  # fmt: skip
-    monkeypatch.setattr(export_task, "compare", lambda *args: differences)
+    check_finds_score_difference(monkeypatch, 0.5)
     out = tmp_path / "export"
     cfg = compose_cfg("task=export", "model=padim", f"ckpt_path={checkpoint}", f"output_dir={out}")
     with pytest.raises(AdbenchError, match=r"differs from PyTorch by 5\.00e-01.*export\.opset"):
@@ -62,9 +67,7 @@ def test_a_flat_calibration_is_named_when_the_export_check_fails(
     trained, compose_cfg, tmp_path, monkeypatch
 ):
     _, checkpoint = trained("padim")
-    differences = {"max_abs_difference_scores": 0.07, "max_abs_difference_anomaly_maps": 0.0,
-                   "unclipped_map_share": 1.0}  # fmt: skip
-    monkeypatch.setattr(export_task, "compare", lambda *args: differences)
+    check_finds_score_difference(monkeypatch, 0.07)
 
     def flattened(*args):  # validation scores 0.49 .. 0.490002, as a barely trained DRAEM's
         module = load_module(*args)
