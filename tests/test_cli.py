@@ -149,6 +149,8 @@ def test_sigterm_during_training_is_a_failure_with_one_line(tmp_path, mvtec_tree
         (["dataset.categry=weave"], ["dataset.categry", "did you mean dataset.category?"]),
         (["modl=crn"], ["modl", "did you mean model?"]),
         (["model.coreset_sampling_ratio=2.0"], ["model.coreset_sampling_ratio=2.0", "(0, 1]"]),
+        (["model.max_bank_size=0"], ["model.max_bank_size=0", "integer >= 1"]),
+        (["dataset.val_max_normals=-3"], ["dataset.val_max_normals=-3", "integer >= 1"]),
         (["model.feature_scaling=z"], ["model.feature_scaling=z", "none, channel, level"]),
         (["model=padim", "model.n_features=0"], ["model.n_features=0", "integer >= 1"]),
         (["model=padim", "model.eps=-1"], ["model.eps=-1", "number > 0"]),

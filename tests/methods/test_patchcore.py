@@ -1,4 +1,4 @@
-"""PatchCore: coreset, neighbour search, batch independence, bank save/load."""
+"""PatchCore: neighbour search, batch independence, bank save/load."""
 
 from __future__ import annotations
 
@@ -7,20 +7,7 @@ import torch
 
 from adbench.backbones import FeatureExtractor
 from adbench.methods.patchcore import PatchcoreModel, neighbours
-from adbench.methods.patchcore.coreset import greedy_coreset
 from adbench.methods.patchcore.neighbours import nearest_neighbours
-
-
-def test_coreset_covers_every_cluster():
-    centres = torch.tensor([[0.0, 0.0], [10.0, 0.0], [0.0, 10.0], [10.0, 10.0]])
-    points = (centres.repeat_interleave(50, 0) + 0.1 * torch.randn(200, 2)).contiguous()
-    chosen = greedy_coreset(points, 4, projection_dim=0, generator=torch.Generator().manual_seed(0))
-    clusters = {int(i) // 50 for i in chosen}
-    assert clusters == {0, 1, 2, 3}
-
-
-def test_coreset_keeps_everything_when_asked_for_more():
-    assert greedy_coreset(torch.randn(5, 3), 9).tolist() == [0, 1, 2, 3, 4]
 
 
 def faiss_search(queries, bank, k, exclude=None):

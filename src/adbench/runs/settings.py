@@ -17,6 +17,8 @@ MODEL_INTEGER_MINIMUMS = {
     "max_steps": 1,
     "num_neighbors": 1,
     "projection_dim": 0,
+    "max_bank_size": 1,
+    "coreset_exact_limit": 1,
     "chunk_size": 1,
     "n_features": 1,
     "coupling_blocks": 1,
@@ -38,6 +40,8 @@ def check_run_settings(cfg: DictConfig) -> None:
     if dataset.get("eval_batch_size") is not None:
         _check_integer("dataset.eval_batch_size", dataset.eval_batch_size, minimum=1)
     _check_integer("dataset.num_workers", dataset.get("num_workers", 0), minimum=0)
+    if dataset.get("val_max_normals") is not None:
+        _check_integer("dataset.val_max_normals", dataset.val_max_normals, minimum=1)
     _check_integer("predict.batch_size", cfg.predict.batch_size, minimum=1)
     _check_number(
         "checkpoint.every_minutes", cfg.checkpoint.every_minutes, hint="0: at every chance"

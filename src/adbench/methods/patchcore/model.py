@@ -25,6 +25,8 @@ class PatchcoreModel(nn.Module):
         self,
         extractor: FeatureExtractor,
         coreset_sampling_ratio: float = 0.1,
+        max_bank_size: int | None = None,
+        coreset_exact_limit: int | None = None,
         num_neighbors: int = 9,
         projection_dim: int = 128,
         smoothing_sigma: float = 4.0,
@@ -35,6 +37,8 @@ class PatchcoreModel(nn.Module):
         super().__init__()
         self.extractor = extractor
         self.coreset_sampling_ratio = coreset_sampling_ratio
+        self.max_bank_size = max_bank_size
+        self.coreset_exact_limit = coreset_exact_limit
         self.num_neighbors = num_neighbors
         self.projection_dim = projection_dim
         self.chunk_size = chunk_size
@@ -68,17 +72,29 @@ class PatchcoreModel(nn.Module):
     def fit(self, embeddings: Sequence[torch.Tensor]) -> None:
         """Build the memory bank from (B, D, h, w) training embeddings, one tensor per training
         item; bank_sources records each bank row's item (its position in `embeddings`)."""
-        patches = [flatten_patches(e) for e in embeddings]
-        vectors = torch.cat(patches)
+        counts = [e.shape[0] * e.shape[2] * e.shape[3] for e in embeddings]
+        vectors = embeddings[0].new_empty(sum(counts), embeddings[0].shape[1])
+        for rows, item in zip(vectors.split(counts), embeddings, strict=True):
+            rows.view(item.shape[0], *item.shape[2:], -1).copy_(item.permute(0, 2, 3, 1))
         if self.feature_scaling != "none":
             self.feature_mean, self.feature_std = self._scaling(vectors)
-        vectors = self._scaled(vectors)
-        sources = torch.cat([torch.full((len(p),), i) for i, p in enumerate(patches)])
-        n_keep = max(1, int(len(vectors) * self.coreset_sampling_ratio))
+        vectors.sub_(self.feature_mean).div_(self.feature_std)  # in place: no second copy
+        sources = torch.arange(len(counts)).repeat_interleave(torch.tensor(counts))
         generator = torch.Generator().manual_seed(self.seed)
-        chosen = greedy_coreset(vectors, n_keep, self.projection_dim, generator)
+        chosen = greedy_coreset(
+            vectors,
+            self.bank_size(len(vectors)),
+            self.projection_dim,
+            generator,
+            self.coreset_exact_limit,
+        )
         self.memory_bank = vectors[chosen].contiguous()
         self.bank_sources = sources[chosen]
+
+    def bank_size(self, n_patches: int) -> int:
+        """The coreset's share of the training patches, at most `max_bank_size`."""
+        size = max(1, int(n_patches * self.coreset_sampling_ratio))
+        return size if self.max_bank_size is None else min(size, self.max_bank_size)
 
     @property
     def is_fitted(self) -> bool:

@@ -28,6 +28,8 @@ class PatchcoreModule(OnePassModule, FeatureMethodModule):
         backbone: dict,
         layers: list[int | str],
         coreset_sampling_ratio: float = 0.1,
+        max_bank_size: int | None = None,
+        coreset_exact_limit: int | None = None,
         num_neighbors: int = 9,
         projection_dim: int = 128,
         smoothing_sigma: float = 4.0,
@@ -50,6 +52,8 @@ class PatchcoreModule(OnePassModule, FeatureMethodModule):
         self.model = PatchcoreModel(
             self.feature_extractor(),
             coreset_sampling_ratio=coreset_sampling_ratio,
+            max_bank_size=max_bank_size,
+            coreset_exact_limit=coreset_exact_limit,
             num_neighbors=num_neighbors,
             projection_dim=projection_dim,
             smoothing_sigma=smoothing_sigma,
