@@ -192,6 +192,15 @@ def test_out_of_fold_validation_trains_and_validates_on_every_normal(mvtec_tree)
     assert not {s.image for s in module.val_samples} & {s.image for s in module.test_samples}
 
 
+def test_out_of_fold_validation_scores_at_most_val_max_normals(mvtec_tree):
+    module = make(mvtec_tree, out_of_fold=True, val_max_normals=4)
+    assert len(module.train_samples) == 10  # every normal still trains
+    normals = [s.image for s in module.val_samples if s.label == 0]
+    assert len(normals) == 4 and set(normals) < {s.image for s in module.train_samples}
+    again = make(mvtec_tree, out_of_fold=True, val_max_normals=4)
+    assert [s.image for s in again.val_samples if s.label == 0] == normals  # seeded
+
+
 @pytest.mark.parametrize(("trains_in_batches", "sizes"), [(True, [4, 4]), (False, [4, 4, 1])])
 def test_a_one_image_last_batch_is_dropped_only_for_methods_that_train(
     mvtec_tree, trains_in_batches, sizes

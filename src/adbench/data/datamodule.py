@@ -39,6 +39,7 @@ class AnomalyDataModule(L.LightningDataModule, ABC):
         validation: str = "synthetic",
         val_split: float = 0.2,
         val_synthetic_copies: int = 1,
+        val_max_normals: int | None = None,
         validation_kinds: Sequence[str] | None = None,
         resize: str = "stretch",
         resize_fill: float = 0,
@@ -67,6 +68,7 @@ class AnomalyDataModule(L.LightningDataModule, ABC):
         self.validation = validation
         self.val_split = val_split
         self.val_synthetic_copies = val_synthetic_copies
+        self.val_max_normals = val_max_normals
         self.out_of_fold = out_of_fold
         self.trains_in_batches = trains_in_batches
         self.seed = seed
@@ -92,7 +94,7 @@ class AnomalyDataModule(L.LightningDataModule, ABC):
             return
         copies = self.val_synthetic_copies if self.validation == "synthetic" else 0
         self.train_samples, self.val_samples = hold_out_normals(
-            train, self.val_split, self.seed, copies, self.out_of_fold
+            train, self.val_split, self.seed, copies, self.out_of_fold, self.val_max_normals
         )
         self.test_samples = test
 

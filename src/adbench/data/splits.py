@@ -48,19 +48,23 @@ def hold_out_normals(
     seed: int,
     synthetic_copies: int = 0,
     out_of_fold: bool = False,
+    max_out_of_fold: int | None = None,
 ) -> tuple[list[Sample], list[Sample]]:
     """(train, validation): a seeded share of the training normals held out, each followed by
     `synthetic_copies` copies marked for a synthetic anomaly.
 
     `out_of_fold` (for methods that score a training image without its own contribution, e.g.
-    PatchCore): every normal trains and every normal validates, `share` is not used."""
+    PatchCore): every normal trains and every normal validates, or a seeded subset of
+    `max_out_of_fold` of them when there are more; `share` is not used."""
     if len(normals) < 2:
         raise AdbenchError(
             f"only {len(normals)} training image(s): need at least 2 to hold one out "
             "(or dataset.validation=from_test)"
         )
     if out_of_fold:
-        held_out, train = sorted(normals, key=_key), sorted(normals, key=_key)
+        train = held_out = sorted(normals, key=_key)
+        if max_out_of_fold is not None and len(normals) > max_out_of_fold:
+            held_out = _seeded_share(normals, max_out_of_fold / len(normals), seed)[0]
     else:
         held_out, train = _seeded_share(normals, share, seed)
     anomalous = [replace(s, label=1, defect_type=SYNTHETIC) for s in held_out]
