@@ -1,6 +1,7 @@
 """`python -m adbench.bench`: run the feature methods on the same data, backbone and image size
 and print a markdown table of fit time, throughput, peak memory and AUROC, plus the scaling
-checks (PaDiM fit vs training-set size, PatchCore coreset selection on 100k vectors).
+checks (PaDiM fit vs training-set size, PatchCore's fit vs training-set size on real-photo
+shots, its coreset selection alone on random vectors).
 
 `python -m adbench.bench real ...`: the real-photo development benchmark (see bench/real.py)."""
 
@@ -75,6 +76,16 @@ def scaling_tables(args: argparse.Namespace) -> str:
         padim_rows.append(
             [n_images, _round(result.get("fit_seconds"), 1), _round(result.get("peak_mib"))]
         )
+    patchcore_rows = []
+    for n_images in args.patchcore_images:
+        result = job("patchcore_scaling", n_images=n_images, image_size=args.image_size,
+                     batch_size=args.batch_size, category=args.patchcore_category)  # fmt: skip
+        embed, select = result.get("embed_seconds"), result.get("coreset_seconds")
+        patchcore_rows.append([
+            n_images, result.get("patch_vectors"), result.get("bank_size"), _round(embed, 1),
+            _round(select, 1), _round(embed + select, 1) if "error" not in result else None,
+            _round(result.get("peak_mib")),
+        ])  # fmt: skip
     coreset = job("coreset", n_vectors=args.coreset_vectors, dims=152, ratio=0.1)
     coreset_rows = [
         [args.coreset_vectors, coreset.get("selected"), _round(coreset.get("seconds"), 1)]
@@ -82,6 +93,9 @@ def scaling_tables(args: argparse.Namespace) -> str:
     return "\n".join([
         format_table(["train images", "fit s", "peak MiB"], padim_rows,
                      title="PaDiM fit vs training-set size"),
+        format_table(["train images", "patch vectors", "bank", "embed s", "coreset s", "fit s",
+                      "peak MiB"], patchcore_rows,
+                     title=f"PatchCore fit vs training-set size ({args.patchcore_category} shots)"),
         format_table(["vectors", "selected (10%)", "seconds"], coreset_rows,
                      title="PatchCore greedy coreset selection"),
     ])  # fmt: skip
@@ -100,7 +114,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--image-size", type=int, default=256)
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--padim-images", type=int, default=50)
-    parser.add_argument("--coreset-vectors", type=int, default=100_000)
+    parser.add_argument("--patchcore-images", type=int, nargs="+", default=[250, 500, 1000, 2000])
+    parser.add_argument("--patchcore-category", default="moon", help="real-photo category")
+    parser.add_argument("--coreset-vectors", type=int, default=200_000)
     parser.add_argument("--output", default="outputs/bench/bench.md")
     args = parser.parse_args(argv)
     machine = (

@@ -92,6 +92,35 @@ def padim_scaling_job(n_images: int, image_size: int, batch_size: int) -> dict:
     return {"fit_seconds": time.perf_counter() - started, "train_images": n_images}
 
 
+def patchcore_scaling_job(n_images: int, image_size: int, batch_size: int, category: str) -> dict:
+    """PatchCore's fit with its defaults on n real-photo shots (rendered in memory, untimed):
+    embedding and coreset selection timed apart, the bank's size."""
+    import numpy as np
+
+    from adbench.data.realphotos.shots import render_shot
+
+    quiet_lightning()
+    module = instantiate(compose_config(["model=patchcore"]).model)
+    model = module.model.eval()
+    rng = np.random.default_rng(0)
+    shots = np.stack([render_shot(category, rng, image_size) for _ in range(n_images)])
+    started = time.perf_counter()
+    with torch.inference_mode():
+        embeddings = [
+            model.embed(torch.from_numpy(batch).permute(0, 3, 1, 2).float() / 255)
+            for batch in np.array_split(shots, max(1, n_images // batch_size))
+        ]
+    embedded = time.perf_counter()
+    model.fit(embeddings)
+    return {
+        "train_images": n_images,
+        "patch_vectors": sum(e.shape[0] * e.shape[2] * e.shape[3] for e in embeddings),
+        "bank_size": len(model.memory_bank),
+        "embed_seconds": embedded - started,
+        "coreset_seconds": time.perf_counter() - embedded,
+    }
+
+
 def coreset_job(n_vectors: int, dims: int, ratio: float) -> dict:
     """PatchCore's greedy coreset selection alone on random vectors."""
     from adbench.methods.patchcore.coreset import greedy_coreset
@@ -105,6 +134,7 @@ def coreset_job(n_vectors: int, dims: int, ratio: float) -> dict:
 JOBS = {
     "method": method_job,
     "padim_scaling": padim_scaling_job,
+    "patchcore_scaling": patchcore_scaling_job,
     "coreset": coreset_job,
 }
 
