@@ -241,12 +241,3 @@ def tiny_padim(root) -> list[str]:
         "dataset.image_size=32",
         "model.n_features=20",
     ]
-
-
-def test_a_step_counted_model_may_leave_its_epochs_unbounded(compose_config):
-    """CRN's epochs=-1 (max_steps decides) is accepted; a model without max_steps is refused."""
-    from adbench.runs.settings import check_model_knobs
-
-    check_model_knobs(compose_config("model=crn", "model.epochs=-1").model)
-    with pytest.raises(AdbenchError, match=r"model.epochs=-1: expected an integer >= 1"):
-        check_model_knobs(compose_config("model=rd4ad", "model.epochs=-1").model)

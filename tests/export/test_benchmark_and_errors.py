@@ -63,7 +63,7 @@ def test_benchmark_without_checkpoint_trains_first(image_folders, compose_cfg, t
     ("overrides", "message"),
     [
         (["task=export"], "ckpt_path is not set"),
-        (["task=export", "export.check_images=0"], "export.check_images=0 must be"),
+        (["task=export", "export.check_images=0"], "export.check_images=0: expected an"),
         (["task=benchmark", "ckpt_path=x.ckpt", "benchmark.device=tpu"], "benchmark.device=tpu"),
         (["task=benchmark", "benchmark.batches=0"], "benchmark.batches=0"),
     ],

@@ -35,11 +35,6 @@ class DraemSynthesizer:
         appearance_ops: int = 3,
         ignore_black_region: bool = False,
     ) -> None:
-        if not 0 <= clean_probability <= 1:
-            raise AdbenchError(
-                f"augmentation.anomaly_synthesis.clean_probability={clean_probability} "
-                "must lie in [0, 1]"
-            )
         low, high = perlin_scale_exponents
         if not 0 <= low < high:
             raise AdbenchError(

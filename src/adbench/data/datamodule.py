@@ -54,10 +54,6 @@ class AnomalyDataModule(L.LightningDataModule, ABC):
             raise AdbenchError(
                 f"dataset.validation={validation} is unknown: use {', '.join(VALIDATION_MODES)}"
             )
-        if not 0 < val_split < 1:
-            raise AdbenchError(f"dataset.val_split={val_split} must lie in (0, 1)")
-        if val_synthetic_copies < 1:
-            raise AdbenchError(f"dataset.val_synthetic_copies={val_synthetic_copies} must be >= 1")
         self.validation_kinds = _checked_validation_kinds(validation_kinds)
         check_resize(resize)
         self.geometry = {"resize": resize, "fill": resize_fill}

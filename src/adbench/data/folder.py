@@ -38,8 +38,6 @@ def scan_folder(
         train_normals = normals
         test_normals = [image for image, _ in images(normal_test_dir, "dataset.normal_test_dir")]
     else:
-        if not 0 < normal_test_split < 1:
-            raise AdbenchError(f"dataset.normal_test_split={normal_test_split} must lie in (0, 1)")
         if len(normals) < 2:
             raise AdbenchError(f"dataset.normal_dir={normal_dir}: too few normals to hold out")
         test_normals, train_normals = map(sorted, seeded_share(normals, normal_test_split, seed))

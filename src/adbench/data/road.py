@@ -31,8 +31,6 @@ def split_good(
     good: list[Sample], bad: list[Sample], train_split: float = 0.7, seed: int = 0
 ) -> tuple[list[Sample], list[Sample]]:
     """(train, test): a seeded train_split share of good; the rest of good plus all bad."""
-    if not 0 < train_split < 1:
-        raise AdbenchError(f"dataset.train_split={train_split} must lie in (0, 1)")
     if len(good) < 2:
         raise AdbenchError(f"only {len(good)} good image(s): need at least 2 to split")
     train, test = seeded_share(good, train_split, seed)

@@ -1,91 +1,152 @@
 """Settings every run reads, checked before anything is built or written: a wrong type or
-range is one line naming the key and what it takes."""
+range is one line naming the key and what it takes.
+
+SETTING_RULES holds every numeric and on/off setting of conf/ (tests/runs/test_settings.py
+fails for one left out); a key the composed config does not have (another method's knob, a
+dataset without `n_train`) is skipped. Choices among names (`model.norm=...`) are checked by
+the code that reads them, with the same kind of line.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
 from adbench.errors import AdbenchError
+from adbench.runs.rules import Each, Flag, Integer, Number, Rule, problem
 
-# Method knobs with a lower bound, checked for whichever model has them (its conf/model file
-# says what each does): the smallest integer each takes, and the numbers that must be > 0 or
-# >= 0. `epochs` may also be -1 (no epoch limit) for a model that counts `max_steps`.
-MODEL_INTEGER_MINIMUMS = {
-    "epochs": 1,
-    "max_steps": 1,
-    "num_neighbors": 1,
-    "projection_dim": 0,
-    "max_bank_size": 1,
-    "coreset_exact_limit": 1,
-    "chunk_size": 1,
-    "n_features": 1,
-    "coupling_blocks": 1,
-    "fiber_batch_size": 1,
-    "base_width": 1,
-    "disc_base_width": 1,
-    "network_depth": 1,
+SHARE = Number(0, 1, open_low=True, open_high=True)  # a split: something on both sides
+PROBABILITY = Number(0, 1)
+WEIGHT = Number(0)
+POSITIVE = Number(0, open_low=True)
+SEED = Integer(0, 2**32 - 1)  # numpy's range
+
+SETTING_RULES: dict[str, Rule] = {
+    "seed": SEED,
+    "checkpoint.every_minutes": Number(0),
+    "postprocess.normal_quantile": PROBABILITY,
+    "predict.batch_size": Integer(1),
+    "preview.samples": Integer(1),
+    "preview.columns": Integer(1),
+    "benchmark.batch_size": Integer(1),
+    "benchmark.warmup_batches": Integer(0),
+    "benchmark.batches": Integer(1),
+    "export.opset": Integer(7),
+    "export.check_images": Integer(1),
+    "export.max_batch_size": Integer(1),
+    "export.triton": Flag(),
+    "output.overwrite": Flag(),
+    "output.heatmaps": Flag(),
+    "output.roc_curve": Flag(),
+    "output.logged_heatmaps": Integer(0),
+    # dataset (dataset.image_size: check_image_size)
+    "dataset.seed": SEED,
+    "dataset.source_size": Integer(32),
+    "dataset.n_train": Integer(2),
+    "dataset.n_test_good": Integer(1),
+    "dataset.n_test_per_defect": Integer(1),
+    "dataset.resize_fill": Integer(0, 255),
+    "dataset.batch_size": Integer(1),
+    "dataset.eval_batch_size": Integer(1, optional=True),
+    "dataset.num_workers": Integer(0),
+    "dataset.val_split": SHARE,
+    "dataset.val_synthetic_copies": Integer(1),
+    "dataset.val_max_normals": Integer(1, optional=True),
+    "dataset.train_split": SHARE,
+    "dataset.normal_test_split": SHARE,
+    # the methods' knobs (conf/model/*.yaml say what each does); model.epochs: _check_epochs
+    "model.max_steps": Integer(1),
+    "model.val_check_interval": Integer(1, optional=True),
+    "model.check_val_every_n_epoch": Integer(1, optional=True),
+    "model.lr": POSITIVE,
+    "model.weight_decay": WEIGHT,
+    "model.momentum": Number(0, 1, open_high=True),
+    "model.betas": Each(Number(0, 1, open_high=True)),
+    "model.lr_milestones": Each(PROBABILITY),
+    "model.lr_gamma": POSITIVE,
+    "model.smoothing_sigma": Number(0),
+    "model.out_of_fold": Flag(),
+    "model.coreset_sampling_ratio": Number(0, 1, open_low=True),
+    "model.max_bank_size": Integer(1, optional=True),
+    "model.coreset_exact_limit": Integer(1, optional=True),
+    "model.num_neighbors": Integer(1),
+    "model.projection_dim": Integer(0),
+    "model.chunk_size": Integer(1),
+    "model.n_features": Integer(1),
+    "model.eps": POSITIVE,
+    "model.coupling_blocks": Integer(1),
+    "model.clamp_alpha": POSITIVE,
+    "model.condition_vector": Integer(4, multiple_of=4),
+    "model.fiber_batch_size": Integer(1),
+    "model.bottleneck_blocks": Integer(1),
+    "model.decoder_blocks": Integer(0),
+    "model.base_width": Integer(1),
+    "model.disc_base_width": Integer(1),
+    "model.kl_weight": WEIGHT,
+    "model.attention_reduction": Integer(1),
+    "model.pool_size": Integer(1),
+    "model.num_competitive_units": Integer(2),
+    "model.network_depth": Integer(1),
+    "model.dropout": Number(0, 1, open_high=True),
+    "model.both_roles": Flag(),
+    "model.w_rec": WEIGHT,
+    "model.w_feedback": WEIGHT,
+    "model.w_disc": WEIGHT,
+    "model.margin": WEIGHT,
+    "model.score_quantile": PROBABILITY,
+    "model.selection_max_pairs": Integer(1),
+    "model.scheduler_args.cosine.eta_min": WEIGHT,
+    "model.scheduler_args.step.step_size": Integer(1),
+    "model.scheduler_args.step.gamma": POSITIVE,
+    "model.scheduler_args.exponential.gamma": POSITIVE,
+    # DRAEM's anomaly synthesis and loss (loss.terms: methods/draem/loss.py)
+    "augmentation.anomaly_synthesis.clean_probability": PROBABILITY,
+    "augmentation.anomaly_synthesis.beta_range": Each(PROBABILITY),
+    "augmentation.anomaly_synthesis.perlin_scale_exponents": Each(Integer(0)),
+    "augmentation.anomaly_synthesis.threshold": Number(-1, 1),
+    "augmentation.anomaly_synthesis.max_rotation": Number(0, 180),
+    "augmentation.anomaly_synthesis.appearance_ops": Integer(0),
+    "augmentation.anomaly_synthesis.ignore_black_region": Flag(),
+    "loss.options.ssim_window": Integer(1, odd=True),
+    "loss.options.ms_ssim_window": Integer(1, odd=True),
+    "loss.options.focal_gamma": WEIGHT,
+    "backbone.mean": Each(PROBABILITY),
+    "backbone.std": Each(POSITIVE),
 }
-MODEL_POSITIVE_NUMBERS = ("lr", "eps")
-MODEL_NON_NEGATIVE_NUMBERS = ("smoothing_sigma",)
 
 
 def check_run_settings(cfg: DictConfig) -> None:
-    """dataset.image_size, the batch sizes, workers, the checkpoint interval and the model's
-    bounded knobs."""
-    dataset = cfg.dataset
-    check_image_size(dataset.get("image_size"))
-    _check_integer("dataset.batch_size", dataset.get("batch_size"), minimum=1)
-    if dataset.get("eval_batch_size") is not None:
-        _check_integer("dataset.eval_batch_size", dataset.eval_batch_size, minimum=1)
-    _check_integer("dataset.num_workers", dataset.get("num_workers", 0), minimum=0)
-    if dataset.get("val_max_normals") is not None:
-        _check_integer("dataset.val_max_normals", dataset.val_max_normals, minimum=1)
-    _check_integer("predict.batch_size", cfg.predict.batch_size, minimum=1)
-    _check_number(
-        "checkpoint.every_minutes", cfg.checkpoint.every_minutes, hint="0: at every chance"
-    )
-    check_model_knobs(cfg.model)
+    """Every setting of SETTING_RULES that cfg has, dataset.image_size and model.epochs."""
+    check_image_size(OmegaConf.select(cfg, "dataset.image_size"))
+    absent = object()
+    for key, rule in SETTING_RULES.items():
+        value = OmegaConf.select(cfg, key, default=absent)
+        if value is not absent and (expected := problem(rule, value)):
+            raise AdbenchError(f"{key}={_shown(value)}: {expected}")
+    if "model" in cfg:
+        _check_epochs(cfg.model)
 
 
-def check_model_knobs(model: DictConfig) -> None:
-    """The knobs of MODEL_INTEGER_MINIMUMS, MODEL_POSITIVE_NUMBERS and
-    MODEL_NON_NEGATIVE_NUMBERS that this model has (unset ones are left to the method)."""
-    for key, minimum in MODEL_INTEGER_MINIMUMS.items():
-        value = model.get(key)
-        if value is None or (key == "epochs" and value == -1 and "max_steps" in model):
-            continue
-        _check_integer(f"model.{key}", value, minimum)
-    for key in (*MODEL_POSITIVE_NUMBERS, *MODEL_NON_NEGATIVE_NUMBERS):
-        if model.get(key) is not None:
-            _check_number(f"model.{key}", model[key], strict=key in MODEL_POSITIVE_NUMBERS)
+def _check_epochs(model: DictConfig) -> None:
+    """An integer >= 1; also -1 (no epoch limit) for a model that counts `max_steps`."""
+    epochs = model.get("epochs")
+    if epochs is None or (epochs == -1 and "max_steps" in model):
+        return
+    if expected := problem(Integer(1), epochs):
+        raise AdbenchError(f"model.epochs={epochs}: {expected}")
 
 
 def check_image_size(value: object) -> None:
     sides = [value, value] if not isinstance(value, Sequence | str) else list(value)
-    if isinstance(value, str) or len(sides) != 2 or not all(_is_integer(s, 1) for s in sides):
+    if isinstance(value, str) or len(sides) != 2 or problem(Each(Integer(1)), sides):
         raise AdbenchError(
-            f"dataset.image_size={value}: expected a positive integer or [height, width] of "
-            "positive integers, e.g. dataset.image_size=256 or 'dataset.image_size=[256,512]'"
+            f"dataset.image_size={_shown(value)}: expected a positive integer or [height, width] "
+            "of positive integers, e.g. dataset.image_size=256 or "
+            "'dataset.image_size=[256,512]'"
         )
 
 
-def _check_integer(key: str, value: object, minimum: int) -> None:
-    if not _is_integer(value, minimum):
-        raise AdbenchError(f"{key}={value}: expected an integer >= {minimum}")
-
-
-def _check_number(key: str, value: object, strict: bool = False, hint: str = "") -> None:
-    """A number >= 0 (> 0 when `strict`)."""
-    if not _is_number(value) or value < 0 or (strict and value == 0):
-        hint = f" ({hint})" if hint else ""
-        raise AdbenchError(f"{key}={value}: expected a number {'>' if strict else '>='} 0{hint}")
-
-
-def _is_integer(value: object, minimum: int) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= minimum
-
-
-def _is_number(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+def _shown(value: object) -> object:
+    """Lists as the user typed them (not ListConfig's repr)."""
+    return OmegaConf.to_container(value) if OmegaConf.is_list(value) else value

@@ -35,9 +35,6 @@ def export(cfg: DictConfig, out_dir: Path) -> dict:
             f"export.format={export_format} is unknown: use export.format=onnx or "
             "export.format=torchscript"
         )
-    for key in ("check_images", "max_batch_size"):
-        if not isinstance(settings[key], int) or settings[key] < 1:
-            raise AdbenchError(f"export.{key}={settings[key]} must be a whole number >= 1")
     module = load_module(cfg.ckpt_path, method_chosen_on_command_line())
     serving = ServingModel(module)
     size = serving.image_size

@@ -39,11 +39,6 @@ class PatchcoreModule(OnePassModule, FeatureMethodModule):
         **wiring: Any,
     ) -> None:
         super().__init__(backbone=backbone, layers=layers, **wiring)
-        if not 0 < coreset_sampling_ratio <= 1:
-            raise AdbenchError(
-                f"model.coreset_sampling_ratio={coreset_sampling_ratio}: the share of patch "
-                "vectors kept must lie in (0, 1]"
-            )
         if feature_scaling not in FEATURE_SCALINGS:
             choices = ", ".join(FEATURE_SCALINGS)
             raise AdbenchError(f"model.feature_scaling={feature_scaling}: choose one of {choices}")
