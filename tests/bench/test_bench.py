@@ -26,3 +26,17 @@ def test_patchcore_scaling_job_fits_real_photo_shots():
     assert result["train_images"] == 3 and result["patch_vectors"] == 3 * 16 * 16
     assert result["bank_size"] == int(0.03 * 3 * 16 * 16)  # the default 3% coreset
     assert result["embed_seconds"] > 0 and result["coreset_seconds"] > 0
+
+
+def test_patchcore_search_job_sets_the_ivf_index_beside_exact_search(tmp_path):
+    overrides = ["dataset=realphotos", f"dataset.root={tmp_path}/photos", "dataset.n_train=8",
+                 "dataset.n_test_good=2", "dataset.n_test_per_defect=1", "dataset.source_size=64",
+                 "dataset.image_size=64", "model.coreset_sampling_ratio=0.5",
+                 "output.heatmaps=false"]  # fmt: skip
+    result = job("patchcore_search", overrides=overrides, batch_size=4,
+                 out_dir=str(tmp_path / "run"), probes=[1, 1000])  # fmt: skip
+    exact, one_probe, every_list = result["rows"]
+    assert exact["search"] == "exact" and exact["recall"] == 1.0
+    assert one_probe["search"].startswith("ivf") and one_probe["recall"] < 1.0
+    assert every_list["recall"] == 1.0 and every_list["image_auroc"] == exact["image_auroc"]
+    assert all(row["images_per_second"] > 0 for row in result["rows"])

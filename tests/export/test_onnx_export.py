@@ -178,3 +178,21 @@ def test_serving_model_stays_in_eval_mode_through_export(tmp_path):
     for got, want in zip(exported, expected, strict=True):
         assert np.abs(got - want.numpy()).max() < TOLERANCE
     assert exported[0].shape == (4, 1) and exported[1].shape == (4, 1, 8, 8)
+
+
+def test_a_model_that_searches_approximately_exports_its_exact_search(
+    trained, image_folders, compose_cfg, tmp_path
+):
+    """An exported graph holds no faiss index: it searches the bank exactly, and the export
+    check compares it with PyTorch's exact search, not with the IVF index's answers."""
+    _, checkpoint = trained("patchcore")
+    saved = torch.load(checkpoint, weights_only=True)
+    saved["hyper_parameters"].update(search="ivf", search_lists=8, search_probes=1)
+    approximate = tmp_path / "ivf.ckpt"
+    torch.save(saved, approximate)
+    assert load_module(approximate).model.search == "ivf"
+    out = tmp_path / "export"
+    run(compose_cfg("task=export", f"ckpt_path={approximate}", f"output_dir={out}",
+                    f"export.check_input={image_folders['new']}"))  # fmt: skip
+    check = json.loads((out / "export.json").read_text())["check"]
+    assert check["max_abs_difference_anomaly_maps"] < TOLERANCE

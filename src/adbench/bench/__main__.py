@@ -68,6 +68,36 @@ def methods_table(args: argparse.Namespace, scratch: str) -> str:
     return format_table(header, rows, title="Feature methods")
 
 
+def search_table(args: argparse.Namespace, scratch: str) -> str:
+    """PatchCore's exact search beside the IVF index, on real-photo images."""
+    overrides = [
+        "dataset=realphotos",
+        f"dataset.category={args.patchcore_category}",
+        f"dataset.n_train={args.search_train_images}",
+        f"dataset.image_size={args.image_size}",
+        f"dataset.batch_size={args.batch_size}",
+        "output.heatmaps=false",
+    ]
+    result = job("patchcore_search", overrides=overrides, batch_size=args.batch_size,
+                 out_dir=f"{scratch}/search", probes=args.search_probes)  # fmt: skip
+    if "error" in result:
+        return f"PatchCore search failed: {result['error']}\n"
+    rows = [
+        [row["search"], _round(row["index_seconds"], 2), round(row["recall"], 4),
+         _round(row["images_per_second"], 1), _round(row["backbone_images_per_second"], 1),
+         _round(row["images_per_second"] / row["backbone_images_per_second"], 2),
+         row["image_auroc"], row["pixel_auroc"]]
+        for row in result["rows"]
+    ]  # fmt: skip
+    header = ["search", "index s", "recall@1", "inference img/s", "its backbone img/s",
+              "vs backbone", "image AUROC", "pixel AUROC"]  # fmt: skip
+    title = (
+        f"PatchCore nearest-neighbour search ({args.patchcore_category}, "
+        f"{args.search_train_images} train images, bank {result['bank_size']})"
+    )
+    return format_table(header, rows, title=title)
+
+
 def scaling_tables(args: argparse.Namespace) -> str:
     padim_rows = []
     for n_images in (args.padim_images, 2 * args.padim_images, 4 * args.padim_images):
@@ -117,6 +147,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--patchcore-images", type=int, nargs="+", default=[250, 500, 1000, 2000])
     parser.add_argument("--patchcore-category", default="moon", help="real-photo category")
     parser.add_argument("--coreset-vectors", type=int, default=200_000)
+    parser.add_argument("--search-train-images", type=int, default=60)
+    parser.add_argument("--search-probes", type=int, nargs="+", default=[2, 4, 8, 16])
     parser.add_argument("--output", default="outputs/bench/bench.md")
     args = parser.parse_args(argv)
     machine = (
@@ -127,6 +159,7 @@ def main(argv: list[str] | None = None) -> None:
         report = "\n".join([
             f"# adbench benchmark\n\n{machine}\n",
             methods_table(args, scratch),
+            search_table(args, scratch),
             scaling_tables(args),
         ])  # fmt: skip
     write_text_atomic(args.output, report)

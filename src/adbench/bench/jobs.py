@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import torch
 from hydra.utils import instantiate
@@ -23,6 +24,17 @@ def compose_config(overrides: list[str]) -> DictConfig:
 def _test_images(datamodule, limit: int) -> torch.Tensor:
     images = [batch["image"] for batch in datamodule.test_dataloader()]
     return torch.cat(images)[:limit]
+
+
+def _full_path(module) -> Callable[[torch.Tensor], None]:
+    """What inference costs: the model, its maps and the normalisation of both."""
+
+    def full_path(images: torch.Tensor) -> None:
+        scores, maps = module(images)
+        module.calibration.normalize_scores(scores)
+        module.calibration.normalize_maps(maps)
+
+    return full_path
 
 
 def _paired_speeds(
@@ -57,15 +69,9 @@ def method_job(method: str, overrides: list[str], batch_size: int, out_dir: str)
     fit_seconds = time.perf_counter() - started
     test = run_test_pass(trainer, module, datamodule)
     module.eval()
-
-    def full_path(images: torch.Tensor) -> None:
-        scores, maps = module(images)
-        module.calibration.normalize_scores(scores)
-        module.calibration.normalize_maps(maps)
-
     images = _test_images(datamodule, limit=64)
     method_speed, backbone_speed = _paired_speeds(
-        full_path, module.model.extractor, images, batch_size
+        _full_path(module), module.model.extractor, images, batch_size
     )
     return {
         "fit_seconds": fit_seconds,
@@ -75,6 +81,49 @@ def method_job(method: str, overrides: list[str], batch_size: int, out_dir: str)
         "image_auroc": test.metrics.get("image_auroc"),
         "pixel_auroc": test.metrics.get("pixel_auroc"),
     }
+
+
+def patchcore_search_job(
+    overrides: list[str], batch_size: int, out_dir: str, probes: list[int]
+) -> dict:
+    """PatchCore fitted once, then tested with exact search and with the IVF index at each
+    number of probes: inference images/s against the backbone's, the share of test patches
+    whose nearest bank row the index finds (recall@1 against exact search), image AUROC."""
+    from adbench.methods.patchcore.model import flatten_patches
+    from adbench.methods.patchcore.neighbours import nearest_neighbours
+
+    quiet_lightning()
+    cfg = compose_config(["model=patchcore", f"output_dir={out_dir}", *overrides])
+    module, datamodule = build(cfg)
+    trainer = instantiate(cfg.trainer, logger=False, enable_progress_bar=False)
+    trainer.fit(module, datamodule=datamodule)
+    module.eval()
+    model = module.model
+    images = _test_images(datamodule, limit=64)
+    with torch.inference_mode():
+        patches = model.scaled(flatten_patches(model.embed(images)))
+        _, exact = nearest_neighbours(patches, model.memory_bank)
+    rows = []
+    for search, probe_count in [("exact", model.search_probes)] + [("ivf", p) for p in probes]:
+        model.search, model.search_probes = search, probe_count
+        started = time.perf_counter()
+        index = model.approximate_index()  # built here, outside the timed inference
+        index_seconds = time.perf_counter() - started
+        with torch.inference_mode():
+            found = nearest_neighbours(patches, model.memory_bank, index=index)[1]
+        speed, ceiling = _paired_speeds(_full_path(module), model.extractor, images, batch_size)
+        test = run_test_pass(trainer, module, datamodule)
+        name = "exact" if index is None else f"ivf, {index.lists} lists, {probe_count} probes"
+        rows.append({
+            "search": name,
+            "index_seconds": index_seconds,
+            "recall": float((found == exact).float().mean()),
+            "images_per_second": speed,
+            "backbone_images_per_second": ceiling,
+            "image_auroc": test.metrics.get("image_auroc"),
+            "pixel_auroc": test.metrics.get("pixel_auroc"),
+        })  # fmt: skip
+    return {"bank_size": len(model.memory_bank), "rows": rows}
 
 
 def padim_scaling_job(n_images: int, image_size: int, batch_size: int) -> dict:
@@ -133,6 +182,7 @@ def coreset_job(n_vectors: int, dims: int, ratio: float) -> dict:
 
 JOBS = {
     "method": method_job,
+    "patchcore_search": patchcore_search_job,
     "padim_scaling": padim_scaling_job,
     "patchcore_scaling": patchcore_scaling_job,
     "coreset": coreset_job,

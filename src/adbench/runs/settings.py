@@ -73,6 +73,8 @@ SETTING_RULES: dict[str, Rule] = {
     "model.num_neighbors": Integer(1),
     "model.projection_dim": Integer(0),
     "model.chunk_size": Integer(1),
+    "model.search_lists": Integer(1, optional=True),
+    "model.search_probes": Integer(1),
     "model.n_features": Integer(1),
     "model.eps": POSITIVE,
     "model.coupling_blocks": Integer(1),

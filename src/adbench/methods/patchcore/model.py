@@ -12,10 +12,12 @@ from torch import nn
 from adbench.backbones import FeatureExtractor
 from adbench.methods.buffers import resize_fitted_buffers
 from adbench.methods.patchcore.coreset import greedy_coreset
-from adbench.methods.patchcore.neighbours import nearest_neighbours
+from adbench.methods.patchcore.neighbours import IvfIndex, nearest_neighbours
 from adbench.postprocess import GaussianSmoothing
 
 FEATURE_SCALINGS = ("none", "channel", "level")
+SEARCHES = ("exact", "ivf")
+IVF_MIN_ROWS_PER_LIST = 39  # fewer: faiss's k-means warns that it has too few points
 
 
 class PatchcoreModel(nn.Module):
@@ -32,6 +34,9 @@ class PatchcoreModel(nn.Module):
         smoothing_sigma: float = 4.0,
         chunk_size: int = 4096,
         feature_scaling: str = "none",
+        search: str = "exact",
+        search_lists: int | None = None,
+        search_probes: int = 8,
         seed: int = 0,
     ) -> None:
         super().__init__()
@@ -45,6 +50,10 @@ class PatchcoreModel(nn.Module):
         if feature_scaling not in FEATURE_SCALINGS:
             raise ValueError(f"feature_scaling={feature_scaling!r}: one of {FEATURE_SCALINGS}")
         self.feature_scaling = feature_scaling
+        if search not in SEARCHES:
+            raise ValueError(f"search={search!r}: one of {SEARCHES}")
+        self.search, self.search_lists, self.search_probes = search, search_lists, search_probes
+        self._index: tuple[tuple, IvfIndex] | None = None  # (the bank it indexes, the index)
         self.level_channels = extractor.channels
         self.seed = seed
         self.smoothing = GaussianSmoothing(smoothing_sigma)
@@ -107,12 +116,12 @@ class PatchcoreModel(nn.Module):
         left out of its nearest-neighbour search (out-of-fold scoring of training images)."""
         embeddings = self.embed(images)
         batch, _, height, width = embeddings.shape
-        patches = self._scaled(flatten_patches(embeddings))
+        patches = self.scaled(flatten_patches(embeddings))
         exclude = None
         if sources is not None:
             exclude = (sources.repeat_interleave(height * width), self.bank_sources)
         distances, indices = nearest_neighbours(
-            patches, self.memory_bank, 1, self.chunk_size, exclude
+            patches, self.memory_bank, 1, self.chunk_size, exclude, self.approximate_index()
         )
         patch_scores = distances[:, 0].view(batch, height * width)
         image_scores = self._reweighted_scores(
@@ -121,6 +130,24 @@ class PatchcoreModel(nn.Module):
         maps = patch_scores.view(batch, 1, height, width)
         maps = F.interpolate(maps, size=images.shape[-2:], mode="bilinear", align_corners=False)
         return image_scores, self.smoothing(maps)
+
+    def approximate_index(self) -> IvfIndex | None:
+        """With search="ivf", the inverted-file index of the current bank and settings (built
+        on first use, again after either changes); None for exact search."""
+        on_cpu = self.memory_bank.device.type == "cpu"
+        if self.search == "exact" or torch.jit.is_tracing() or not on_cpu:
+            return None
+        bank, lists = self.memory_bank, self.ivf_lists(len(self.memory_bank))
+        key = (id(bank), bank.data_ptr(), bank._version, tuple(bank.shape), lists)
+        if self._index is None or self._index[0] != key:
+            self._index = (key, IvfIndex(bank, lists, self.seed))
+        self._index[1].probes = self.search_probes
+        return self._index[1]
+
+    def ivf_lists(self, bank_size: int) -> int:
+        """search_lists, or the root of the bank's size; at most one per 39 bank rows."""
+        wanted = self.search_lists or round(bank_size**0.5)
+        return max(1, min(wanted, bank_size // IVF_MIN_ROWS_PER_LIST))
 
     def _scaling(self, vectors: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Per-channel means and the divisors: each channel's standard deviation ("channel"), or
@@ -134,7 +161,8 @@ class PatchcoreModel(nn.Module):
             spread = torch.cat([level.sum().sqrt().expand(len(level)) for level in levels])
         return vectors.mean(dim=0), spread.clamp_min(1e-6)
 
-    def _scaled(self, patches: torch.Tensor) -> torch.Tensor:
+    def scaled(self, patches: torch.Tensor) -> torch.Tensor:
+        """Patch vectors (N, D) scaled as the bank's were."""
         return (patches - self.feature_mean) / self.feature_std
 
     def _reweighted_scores(

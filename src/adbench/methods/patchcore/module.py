@@ -10,7 +10,7 @@ from adbench.errors import AdbenchError
 from adbench.methods.distributed import broadcast_tensor, rank
 from adbench.methods.feature_method import FeatureMethodModule
 from adbench.methods.one_pass import OnePassModule
-from adbench.methods.patchcore.model import FEATURE_SCALINGS, PatchcoreModel
+from adbench.methods.patchcore.model import FEATURE_SCALINGS, SEARCHES, PatchcoreModel
 from adbench.methods.registry import register_method
 
 
@@ -36,12 +36,18 @@ class PatchcoreModule(OnePassModule, FeatureMethodModule):
         chunk_size: int = 4096,
         out_of_fold: bool = True,
         feature_scaling: str = "none",
+        search: str = "exact",
+        search_lists: int | None = None,
+        search_probes: int = 8,
         **wiring: Any,
     ) -> None:
         super().__init__(backbone=backbone, layers=layers, **wiring)
-        if feature_scaling not in FEATURE_SCALINGS:
-            choices = ", ".join(FEATURE_SCALINGS)
-            raise AdbenchError(f"model.feature_scaling={feature_scaling}: choose one of {choices}")
+        for key, value, choices in (
+            ("feature_scaling", feature_scaling, FEATURE_SCALINGS),
+            ("search", search, SEARCHES),
+        ):
+            if value not in choices:
+                raise AdbenchError(f"model.{key}={value}: choose one of {', '.join(choices)}")
         self.save_hyperparameters()
         self.requests_out_of_fold = out_of_fold
         self.model = PatchcoreModel(
@@ -54,6 +60,9 @@ class PatchcoreModule(OnePassModule, FeatureMethodModule):
             smoothing_sigma=smoothing_sigma,
             chunk_size=chunk_size,
             feature_scaling=feature_scaling,
+            search=search,
+            search_lists=search_lists,
+            search_probes=search_probes,
             seed=self.seed,
         )
         self._embeddings: list[torch.Tensor] = []
