@@ -8,7 +8,11 @@ from run_checks import fit_on_images
 
 from adbench.backbones import FeatureExtractor
 from adbench.methods.cflow import CflowModel, CflowModule
-from adbench.methods.cflow.model import fiber_batches, positional_encoding_2d
+from adbench.methods.cflow.model import (
+    conditions_per_position,
+    fiber_batches,
+    positional_encoding_2d,
+)
 
 BACKBONE = {"name": "tf_efficientnet_lite0", "weights": "random"}
 
@@ -80,3 +84,19 @@ def test_flows_survive_a_state_dict_round_trip(extractor):
     images = torch.rand(2, 3, 64, 64)
     with torch.no_grad():
         assert torch.equal(model(images)[0], fresh(images)[0])
+
+
+def test_conditions_given_per_position_give_freias_own_log_likelihoods(extractor):
+    """The eval forward's per-position coupling (conditions once per position) against FrEIA's
+    block on every fiber with its own condition, as in training."""
+    model = small_model(extractor)
+    with torch.no_grad():
+        for parameter in model.decoders.parameters():  # away from the near-identity start
+            parameter.add_(0.1 * torch.randn_like(parameter))
+        fibers, conditions = model.level_fibers(torch.rand(3, 3, 64, 64))[0]  # one per fiber
+        positions = len(fibers) // 3
+        with conditions_per_position(model.decoders[0]):
+            fast = model.log_likelihood(0, fibers, conditions[:positions])
+        plain = model.log_likelihood(0, fibers, conditions)
+    assert torch.allclose(fast, plain, rtol=1e-4, atol=1e-5)
+    assert not any(block.per_position for block in model.decoders[0].module_list)
