@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
 
 import pytest
@@ -64,3 +65,19 @@ def test_predict_takes_the_method_from_the_checkpoint(tmp_path, compose_config, 
         "task=predict", "model=patchcore", *common, f"output_dir={tmp_path / 'b'}", cwd=tmp_path
     )
     assert_one_line_error(wrong, "holds a padim model, not patchcore: pass model=padim")
+
+
+@pytest.mark.parametrize(
+    ("module_class", "model_class"),
+    [
+        ("adbench.methods.padim.PadimModule", "adbench.methods.padim.PadimModel"),
+        ("adbench.methods.patchcore.PatchcoreModule", "adbench.methods.patchcore.PatchcoreModel"),
+        ("adbench.methods.cflow.CflowModule", "adbench.methods.cflow.CflowModel"),
+        ("adbench.methods.rd4ad.Rd4adModule", "adbench.methods.rd4ad.Rd4adModel"),
+    ],
+)
+def test_a_models_knobs_are_declared_by_the_model_alone(module_class, model_class):
+    """The module passes its model's knobs on (split_wiring) instead of declaring them again."""
+    module_parameters = inspect.signature(get_class(module_class).__init__).parameters
+    model_parameters = inspect.signature(get_class(model_class).__init__).parameters
+    assert not (set(module_parameters) & set(model_parameters)) - {"self", "seed"}

@@ -12,6 +12,7 @@ Training steps take their images from `training_images`, which tiles them the sa
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -139,3 +140,12 @@ class AnomalyModule(L.LightningModule):
         record = checkpoint.get("adbench", {})
         self.input_format = record.get("input_format")
         self.val_metrics = record.get("val_metrics", {})
+
+
+def split_wiring(settings: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A module's keyword settings as (its torch model's knobs, the wiring AnomalyModule takes):
+    a method module passes the knobs on to its model, which alone declares them."""
+    wiring_names = set(inspect.signature(AnomalyModule.__init__).parameters) - {"self"}
+    knobs = {key: value for key, value in settings.items() if key not in wiring_names}
+    wiring = {key: value for key, value in settings.items() if key in wiring_names}
+    return knobs, wiring

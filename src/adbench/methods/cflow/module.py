@@ -7,6 +7,7 @@ from typing import Any
 
 import torch
 
+from adbench.methods.base import split_wiring
 from adbench.methods.cflow.model import CflowModel, fiber_batches
 from adbench.methods.feature_method import FeatureMethodModule
 from adbench.methods.registry import register_method
@@ -23,23 +24,16 @@ class CflowModule(FeatureMethodModule):
         layers: list[int | str],
         epochs: int = 5,
         lr: float = 1e-3,
-        coupling_blocks: int = 8,
-        clamp_alpha: float = 1.9,
-        condition_vector: int = 128,
         fiber_batch_size: int = 256,
-        smoothing_sigma: float = 4.0,
-        **wiring: Any,
+        **settings: Any,
     ) -> None:
+        """`settings`: CflowModel's knobs (coupling_blocks, clamp_alpha, condition_vector,
+        smoothing_sigma) and the wiring."""
+        knobs, wiring = split_wiring(settings)
         super().__init__(backbone, layers, **wiring)
         self.save_hyperparameters()
         self.automatic_optimization = False  # one optimiser step per fiber batch
-        self.model = CflowModel(
-            self.feature_extractor(),
-            coupling_blocks=coupling_blocks,
-            clamp_alpha=clamp_alpha,
-            condition_vector=condition_vector,
-            smoothing_sigma=smoothing_sigma,
-        )
+        self.model = CflowModel(self.feature_extractor(), **knobs)
         self.lr = lr
         self.fiber_batch_size = fiber_batch_size
         self.fiber_generator = torch.Generator().manual_seed(self.seed)

@@ -6,6 +6,7 @@ from typing import Any
 
 import torch
 
+from adbench.methods.base import split_wiring
 from adbench.methods.distributed import all_reduce_sum
 from adbench.methods.feature_method import FeatureMethodModule
 from adbench.methods.one_pass import OnePassModule
@@ -25,25 +26,14 @@ class PadimModule(OnePassModule, FeatureMethodModule):
     """
 
     def __init__(
-        self,
-        backbone: dict,
-        layers: list[int | str],
-        n_features: int = 100,
-        eps: float = 0.01,
-        smoothing_sigma: float = 4.0,
-        out_of_fold: bool = True,
-        **wiring: Any,
+        self, backbone: dict, layers: list[int | str], out_of_fold: bool = True, **settings: Any
     ) -> None:
+        """`settings`: PadimModel's knobs (n_features, eps, smoothing_sigma) and the wiring."""
+        knobs, wiring = split_wiring(settings)
         super().__init__(backbone=backbone, layers=layers, **wiring)
         self.save_hyperparameters()
         self.requests_out_of_fold = out_of_fold
-        self.model = PadimModel(
-            self.feature_extractor(),
-            n_features=n_features,
-            eps=eps,
-            smoothing_sigma=smoothing_sigma,
-            seed=self.seed,
-        )
+        self.model = PadimModel(self.feature_extractor(), seed=self.seed, **knobs)
         self._features: list[torch.Tensor] = []  # out of fold: each training batch's features
 
     def collect(self, images: torch.Tensor) -> None:

@@ -48,10 +48,11 @@ class PatchcoreModel(nn.Module):
         self.projection_dim = projection_dim
         self.chunk_size = chunk_size
         if feature_scaling not in FEATURE_SCALINGS:
-            raise ValueError(f"feature_scaling={feature_scaling!r}: one of {FEATURE_SCALINGS}")
+            choices = ", ".join(FEATURE_SCALINGS)
+            raise ValueError(f"feature_scaling={feature_scaling}: choose one of {choices}")
         self.feature_scaling = feature_scaling
         if search not in SEARCHES:
-            raise ValueError(f"search={search!r}: one of {SEARCHES}")
+            raise ValueError(f"search={search}: choose one of {', '.join(SEARCHES)}")
         self.search, self.search_lists, self.search_probes = search, search_lists, search_probes
         self._index: tuple[tuple, IvfIndex] | None = None  # (the bank it indexes, the index)
         self.level_channels = extractor.channels

@@ -7,10 +7,11 @@ from typing import Any
 import torch
 
 from adbench.errors import AdbenchError
+from adbench.methods.base import split_wiring
 from adbench.methods.distributed import broadcast_tensor, rank
 from adbench.methods.feature_method import FeatureMethodModule
 from adbench.methods.one_pass import OnePassModule
-from adbench.methods.patchcore.model import FEATURE_SCALINGS, SEARCHES, PatchcoreModel
+from adbench.methods.patchcore.model import PatchcoreModel
 from adbench.methods.registry import register_method
 
 
@@ -24,47 +25,18 @@ class PatchcoreModule(OnePassModule, FeatureMethodModule):
     """
 
     def __init__(
-        self,
-        backbone: dict,
-        layers: list[int | str],
-        coreset_sampling_ratio: float = 0.1,
-        max_bank_size: int | None = None,
-        coreset_exact_limit: int | None = None,
-        num_neighbors: int = 9,
-        projection_dim: int = 128,
-        smoothing_sigma: float = 4.0,
-        chunk_size: int = 4096,
-        out_of_fold: bool = True,
-        feature_scaling: str = "none",
-        search: str = "exact",
-        search_lists: int | None = None,
-        search_probes: int = 8,
-        **wiring: Any,
+        self, backbone: dict, layers: list[int | str], out_of_fold: bool = True, **settings: Any
     ) -> None:
+        """`settings`: PatchcoreModel's knobs (conf/model/patchcore.yaml) and the wiring."""
+        knobs, wiring = split_wiring(settings)
         super().__init__(backbone=backbone, layers=layers, **wiring)
-        for key, value, choices in (
-            ("feature_scaling", feature_scaling, FEATURE_SCALINGS),
-            ("search", search, SEARCHES),
-        ):
-            if value not in choices:
-                raise AdbenchError(f"model.{key}={value}: choose one of {', '.join(choices)}")
         self.save_hyperparameters()
         self.requests_out_of_fold = out_of_fold
-        self.model = PatchcoreModel(
-            self.feature_extractor(),
-            coreset_sampling_ratio=coreset_sampling_ratio,
-            max_bank_size=max_bank_size,
-            coreset_exact_limit=coreset_exact_limit,
-            num_neighbors=num_neighbors,
-            projection_dim=projection_dim,
-            smoothing_sigma=smoothing_sigma,
-            chunk_size=chunk_size,
-            feature_scaling=feature_scaling,
-            search=search,
-            search_lists=search_lists,
-            search_probes=search_probes,
-            seed=self.seed,
-        )
+        extractor = self.feature_extractor()
+        try:
+            self.model = PatchcoreModel(extractor, seed=self.seed, **knobs)
+        except ValueError as error:  # a choice out of the model's list
+            raise AdbenchError(f"model.{error}") from error
         self._embeddings: list[torch.Tensor] = []
 
     def collect(self, images: torch.Tensor) -> None:

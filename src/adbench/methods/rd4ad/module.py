@@ -7,6 +7,7 @@ from typing import Any
 
 import torch
 
+from adbench.methods.base import split_wiring
 from adbench.methods.feature_method import FeatureMethodModule
 from adbench.methods.rd4ad.model import Rd4adModel
 from adbench.methods.registry import register_method
@@ -23,19 +24,14 @@ class Rd4adModule(FeatureMethodModule):
         epochs: int = 200,
         lr: float = 0.005,
         betas: Sequence[float] = (0.5, 0.999),
-        bottleneck_blocks: int = 3,
-        decoder_blocks: int = 2,
-        smoothing_sigma: float = 4.0,
-        **wiring: Any,
+        **settings: Any,
     ) -> None:
+        """`settings`: Rd4adModel's knobs (bottleneck_blocks, decoder_blocks, smoothing_sigma)
+        and the wiring."""
+        knobs, wiring = split_wiring(settings)
         super().__init__(backbone, layers, **wiring)
         self.save_hyperparameters()
-        self.model = Rd4adModel(
-            self.feature_extractor(),
-            bottleneck_blocks=bottleneck_blocks,
-            decoder_blocks=decoder_blocks,
-            smoothing_sigma=smoothing_sigma,
-        )
+        self.model = Rd4adModel(self.feature_extractor(), **knobs)
         self.lr = lr
         self.betas = tuple(betas)
 
