@@ -90,7 +90,7 @@ def test_unet_keeps_any_input_size(norm, upsampling):
 
 def test_model_scores_are_map_means_of_the_selected_pair():
     torch.manual_seed(0)
-    model = CrnModel(num_units=3, depth=2, base_width=4).eval()
+    model = CrnModel(num_competitive_units=3, network_depth=2, base_width=4).eval()
     images = torch.rand(2, 3, 16, 16)
     model.select((2, 0))
     with torch.no_grad():

@@ -55,7 +55,7 @@ def loss_config(name: str, lpips_weights: str) -> dict:
 def tiny(network: str = "plain", loss: dict | None = None, **kwargs) -> DraemModule:
     torch.manual_seed(0)
     return DraemModule(
-        network,
+        reconstruction_network=network,
         base_width=2,
         disc_base_width=2,
         loss=loss or {"terms": LOSSES["draem"]},

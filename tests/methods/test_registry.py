@@ -74,6 +74,8 @@ def test_predict_takes_the_method_from_the_checkpoint(tmp_path, compose_config, 
         ("adbench.methods.patchcore.PatchcoreModule", "adbench.methods.patchcore.PatchcoreModel"),
         ("adbench.methods.cflow.CflowModule", "adbench.methods.cflow.CflowModel"),
         ("adbench.methods.rd4ad.Rd4adModule", "adbench.methods.rd4ad.Rd4adModel"),
+        ("adbench.methods.draem.DraemModule", "adbench.methods.draem.model.DraemModel"),
+        ("adbench.methods.crn.CrnModule", "adbench.methods.crn.model.CrnModel"),
     ],
 )
 def test_a_models_knobs_are_declared_by_the_model_alone(module_class, model_class):

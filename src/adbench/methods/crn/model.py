@@ -18,8 +18,8 @@ class CrnModel(nn.Module):
 
     def __init__(
         self,
-        num_units: int = 12,
-        depth: int = 5,
+        num_competitive_units: int = 12,
+        network_depth: int = 5,
         base_width: int = 32,
         norm: str = "batch",
         dropout: float = 0.0,
@@ -29,15 +29,16 @@ class CrnModel(nn.Module):
         smoothing_sigma: float = 0.0,
     ) -> None:
         super().__init__()
-        if num_units < 2:
-            raise ValueError(f"CRN needs at least 2 competitive units, got {num_units}")
+        if num_competitive_units < 2:
+            raise ValueError(f"CRN needs at least 2 competitive units, got {num_competitive_units}")
         if score_reduction not in SCORE_REDUCTIONS:
             raise ValueError(
                 f"unknown score reduction {score_reduction!r}: use one of "
                 f"{', '.join(SCORE_REDUCTIONS)}"
             )
         self.units = nn.ModuleList(
-            UNet(3, depth, base_width, norm, dropout, upsampling) for _ in range(num_units)
+            UNet(3, network_depth, base_width, norm, dropout, upsampling)
+            for _ in range(num_competitive_units)
         )
         self.score_reduction = score_reduction
         self.score_quantile = score_quantile

@@ -11,7 +11,7 @@ import torch
 
 from adbench.data.geometry import geometry_of
 from adbench.errors import AdbenchError
-from adbench.methods.base import AnomalyModule
+from adbench.methods.base import AnomalyModule, split_wiring
 from adbench.methods.crn.losses import LossWeights, pair_losses
 from adbench.methods.crn.model import CrnModel
 from adbench.methods.crn.optimizers import build_optimizer, build_scheduler, check_names
@@ -37,12 +37,6 @@ class CrnModule(AnomalyModule):
 
     def __init__(
         self,
-        num_competitive_units: int = 12,
-        network_depth: int = 5,
-        base_width: int = 32,
-        norm: str = "batch",
-        dropout: float = 0.0,
-        upsampling: str = "transpose",
         both_roles: bool = True,
         w_rec: float = 0.5,
         w_feedback: float = 1.0,
@@ -54,33 +48,24 @@ class CrnModule(AnomalyModule):
         momentum: float = 0.9,
         scheduler: str = "none",
         scheduler_args: Mapping[str, Mapping] | None = None,
-        score_reduction: str = "mean",
-        score_quantile: float = 0.99,
-        smoothing_sigma: float = 0.0,
         selection_max_pairs: int = 30,
         max_steps: int = 20000,
         epochs: int = -1,
         val_check_interval: int | float | None = 500,
         check_val_every_n_epoch: int | None = None,
         image_size: Any = 128,
-        **wiring: Any,
+        **settings: Any,
     ) -> None:
+        """`settings`: CrnModel's knobs (num_competitive_units, network_depth, base_width,
+        norm, dropout, upsampling, score_reduction, score_quantile, smoothing_sigma) and the
+        wiring."""
+        knobs, wiring = split_wiring(settings)
         super().__init__(image_size=image_size, **wiring)
         self.save_hyperparameters()
         self.automatic_optimization = False
         try:
             check_names(optimizer, scheduler)
-            self.model = CrnModel(
-                num_units=num_competitive_units,
-                depth=network_depth,
-                base_width=base_width,
-                norm=norm,
-                dropout=dropout,
-                upsampling=upsampling,
-                score_reduction=score_reduction,
-                score_quantile=score_quantile,
-                smoothing_sigma=smoothing_sigma,
-            )
+            self.model = CrnModel(**knobs)
         except ValueError as error:
             raise AdbenchError(f"model=crn: {error}") from error
         self.weights = LossWeights(w_rec, w_feedback, w_disc, margin)

@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from adbench.methods.draem.bottlenecks import make_bottleneck
+from adbench.methods.draem.bottlenecks import is_variational, make_bottleneck
 from adbench.methods.draem.networks import DiscriminativeNetwork, ReconstructiveNetwork
 from adbench.postprocess import GaussianSmoothing
 
@@ -41,6 +41,8 @@ class DraemModel(nn.Module):
         smoothing_sigma: float = 0.0,
     ) -> None:
         super().__init__()
+        self.reconstruction_network = reconstruction_network
+        self.variational = is_variational(reconstruction_network)  # its reconstruction has a KL
         bottleneck = make_bottleneck(reconstruction_network, 8 * base_width, attention_reduction)
         self.reconstructive = ReconstructiveNetwork(base_width, bottleneck)
         self.discriminative = DiscriminativeNetwork(disc_base_width)

@@ -12,8 +12,7 @@ from typing import Any
 import torch
 
 from adbench.errors import AdbenchError
-from adbench.methods.base import AnomalyModule
-from adbench.methods.draem.bottlenecks import is_variational
+from adbench.methods.base import AnomalyModule, split_wiring
 from adbench.methods.draem.loss import DraemLoss, check_loss_config
 from adbench.methods.draem.model import INPUT_MULTIPLE, DraemModel
 from adbench.methods.registry import register_method
@@ -26,34 +25,22 @@ class DraemModule(AnomalyModule):
 
     def __init__(
         self,
-        reconstruction_network: str = "plain",
-        base_width: int = 128,
-        disc_base_width: int = 64,
         kl_weight: float = 0.001,
-        attention_reduction: int = 8,
         epochs: int = 700,
         lr: float = 1e-4,
         lr_milestones: Sequence[float] = (0.8, 0.9),
         lr_gamma: float = 0.2,
-        pool_size: int = 21,
-        smoothing_sigma: float = 0.0,
         loss: dict | None = None,
-        image_size: Any = 224,
-        **wiring: Any,
+        **settings: Any,
     ) -> None:
-        super().__init__(image_size=image_size, **wiring)
+        """`settings`: DraemModel's knobs (reconstruction_network, base_width, disc_base_width,
+        attention_reduction, pool_size, smoothing_sigma) and the wiring."""
+        knobs, wiring = split_wiring(settings)
+        super().__init__(**wiring)
         self.save_hyperparameters()
-        check_image_size(image_size)
+        check_image_size(self.image_size)
         check_loss_config(loss)
-        self.model = DraemModel(
-            reconstruction_network,
-            base_width=base_width,
-            disc_base_width=disc_base_width,
-            attention_reduction=attention_reduction,
-            pool_size=pool_size,
-            smoothing_sigma=smoothing_sigma,
-        )
-        self.variational = is_variational(reconstruction_network)
+        self.model = DraemModel(**knobs)
         self.kl_weight = kl_weight
         self.criterion: DraemLoss | None = None  # built for fitting only (LPIPS loads weights)
 
@@ -90,7 +77,7 @@ class DraemModule(AnomalyModule):
         total, parts = self.criterion(
             outputs.reconstruction, batch["image"], outputs.logits, batch["anomaly_mask"]
         )
-        if self.variational:
+        if self.model.variational:
             total = total + self.kl_weight * outputs.kl
             parts["kl"] = outputs.kl
         size = len(batch["image"])
@@ -102,7 +89,7 @@ class DraemModule(AnomalyModule):
         """Record the variant; leave the loss's frozen weights (LPIPS) out of the file."""
         super().on_save_checkpoint(checkpoint)
         checkpoint["adbench"]["variant"] = {
-            "reconstruction_network": self.hparams.reconstruction_network,
+            "reconstruction_network": self.model.reconstruction_network,
             "loss": self.hparams.loss,
         }
         checkpoint["state_dict"] = {
