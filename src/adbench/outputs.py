@@ -8,7 +8,7 @@ import torch
 from omegaconf import DictConfig
 
 from adbench.data.geometry import geometry_of, resize_transform
-from adbench.data.images import read_image
+from adbench.image_files import read_image
 from adbench.io import write_csv_atomic, write_json_atomic
 from adbench.methods.base import AnomalyModule
 from adbench.methods.results import EvalResults, TestOutcome

@@ -6,7 +6,7 @@ import numpy as np
 from image_files import textured, write_image
 from PIL import Image
 
-from adbench.data.images import read_image
+from adbench.image_files import read_image
 
 
 def test_16_bit_grey_images_are_scaled_by_their_bit_depth_not_clipped(tmp_path):

@@ -29,7 +29,7 @@ from adbench.errors import AdbenchError
 SMALL = {"image_size": 64, "n_train": 3, "n_test_good": 2, "n_test_per_defect": 2}
 TINY = {"image_size": 48, "n_train": 2, "n_test_good": 1, "n_test_per_defect": 1}
 PACKAGE_DIR = Path(build.__file__).parent
-FORBIDDEN_IMPORTS = ("adbench.augment", "adbench.synthesis", "adbench.data.synthetic")
+FORBIDDEN_IMPORTS = ("adbench.synthesis", "adbench.data.synthetic")
 
 
 def relative_files(directory: Path) -> list[str]:

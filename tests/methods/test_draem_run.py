@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from hydra.utils import instantiate
 
-from adbench.augment.draem_synthesis import DraemSynthesizer
+from adbench.synthesis.draem import DraemSynthesizer
 
 
 @pytest.fixture(autouse=True)

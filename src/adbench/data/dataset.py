@@ -10,9 +10,9 @@ import torch
 from torch.utils.data import Dataset
 
 from adbench.data.geometry import resize_transform
-from adbench.data.images import read_image, read_mask
 from adbench.data.samples import Sample
 from adbench.data.splits import SYNTHETIC
+from adbench.image_files import read_image, read_mask
 from adbench.synthesis import VALIDATION_KINDS, add_validation_anomaly
 
 # (uint8 HxWx3 image, generator) -> (float32 HxWx3 image in [0, 1], bool HxW anomaly mask)

@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from adbench.data.samples import IMAGE_EXTENSIONS, Sample, list_images
+from adbench.data.samples import Sample, list_images
 from adbench.data.splits import seeded_share
 from adbench.errors import AdbenchError
+from adbench.image_files import IMAGE_EXTENSIONS
 
 Folders = str | Path | Sequence[str | Path] | None
 

@@ -19,9 +19,9 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from adbench.data.dataset import AnomalyDataset
-from adbench.data.images import MODE_MAXIMUM, image_size_of
 from adbench.data.samples import Sample, list_images
 from adbench.errors import AdbenchError
+from adbench.image_files import MODE_MAXIMUM, image_size_of
 
 GOOD, BAD = "good_ones", "bad_ones"
 HEIGHT, INTENSITY = "height_files", "intensity_files"

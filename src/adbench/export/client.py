@@ -18,9 +18,9 @@ from pathlib import Path
 import numpy as np
 
 from adbench.data.geometry import RESIZE_MODES, resize_transform
-from adbench.data.images import read_image
 from adbench.data.samples import list_images
 from adbench.errors import AdbenchError
+from adbench.image_files import read_image
 
 DECISION_THRESHOLD = 0.5  # normalised scores: the threshold fitted on validation
 

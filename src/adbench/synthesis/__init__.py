@@ -1,4 +1,6 @@
-"""Anomaly synthesis for validation: defects that look real, from invisible to obvious.
+"""Anomaly synthesis: for validation, defects that look real, from invisible to obvious
+(validation.py, regions.py); for DRAEM's training, Perlin-shaped texture anomalies (draem.py,
+perlin.py, photometric.py, textures.py).
 
 Never imports adbench.data: datasets call into synthesis, not the other way round.
 """

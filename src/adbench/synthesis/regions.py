@@ -5,7 +5,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from adbench.augment.perlin import perlin_noise
+from adbench.synthesis.perlin import perlin_noise
 
 Box = tuple[int, int, int, int]  # top, left, height, width
 

@@ -1,7 +1,7 @@
 """Defect painter of the real-photo benchmark: its own defect families, exact masks.
 
-Kinds (none shares code or a shape family with adbench.synthesis, adbench.augment or
-adbench.data.synthetic):
+Kinds (none shares code or a shape family with adbench.synthesis (validation anomalies and
+DRAEM's training anomalies) or adbench.data.synthetic):
 
 - ``spatter``: a cluster of tiny irregular polygon droplets of one paint colour;
 - ``glyph``: a character or short string stamped with a TrueType font, contrasting or close to

@@ -15,7 +15,7 @@ import torch
 from PIL import Image
 
 from adbench.data.geometry import to_original
-from adbench.data.images import read_image
+from adbench.image_files import read_image
 
 FOLDERS = ("inputs", "reconstructions", "differences")
 

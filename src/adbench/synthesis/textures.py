@@ -9,10 +9,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from adbench.augment.perlin import perlin_noise
-from adbench.data.images import read_image
-from adbench.data.samples import IMAGE_EXTENSIONS
 from adbench.errors import AdbenchError
+from adbench.image_files import IMAGE_EXTENSIONS, read_image
+from adbench.synthesis.perlin import perlin_noise
 
 
 def _fbm(shape: tuple[int, int], rng: np.random.Generator, octaves: int = 4) -> np.ndarray:

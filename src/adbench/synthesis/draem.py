@@ -11,10 +11,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from adbench.augment.perlin import perlin_mask
-from adbench.augment.photometric import random_appearance
-from adbench.augment.textures import TextureSource
 from adbench.errors import AdbenchError
+from adbench.synthesis.perlin import perlin_mask
+from adbench.synthesis.photometric import random_appearance
+from adbench.synthesis.textures import TextureSource
 
 
 class DraemSynthesizer:

@@ -7,12 +7,12 @@ import pytest
 import torch
 from image_files import write_image
 
-from adbench.augment.draem_synthesis import DraemSynthesizer
-from adbench.augment.perlin import perlin_mask, perlin_noise
-from adbench.augment.photometric import OPERATIONS, random_appearance
-from adbench.augment.textures import PROCEDURAL_KINDS, TextureSource, procedural_texture
 from adbench.data import MVTecDataModule
 from adbench.errors import AdbenchError
+from adbench.synthesis.draem import DraemSynthesizer
+from adbench.synthesis.perlin import perlin_mask, perlin_noise
+from adbench.synthesis.photometric import OPERATIONS, random_appearance
+from adbench.synthesis.textures import PROCEDURAL_KINDS, TextureSource, procedural_texture
 
 
 def image(size: int = 32, seed: int = 0) -> np.ndarray:

@@ -1,1 +1,0 @@
-"""Image augmentations and synthetic anomalies."""
