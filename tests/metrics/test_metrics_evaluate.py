@@ -6,9 +6,9 @@ import time
 import numpy as np
 import pytest
 import torch
-from sklearn.metrics import precision_recall_curve, roc_auc_score
+from sklearn.metrics import average_precision_score, precision_recall_curve, roc_auc_score
 
-from adbench.metrics import aupro, image_metrics, pixel_metrics
+from adbench.metrics import ad_mean, aupro, image_metrics, pixel_metrics
 
 
 def sklearn_f1_max(scores: np.ndarray, labels: np.ndarray) -> float:
@@ -32,17 +32,21 @@ def test_image_metrics_match_sklearn() -> None:
     labels = np.arange(80) % 4 == 0
     scores = rng.normal(20.0, 5.0, 80) + 4.0 * labels
     result = image_metrics(torch.from_numpy(scores), torch.from_numpy(labels))
-    assert list(result) == ["image_auroc", "image_f1_max_oracle"]
+    assert list(result) == ["image_auroc", "image_aupr", "image_f1_max_oracle"]
     assert result["image_auroc"] == pytest.approx(roc_auc_score(labels, scores), abs=1e-9)
+    expected_ap = average_precision_score(labels, scores)
+    assert result["image_aupr"] == pytest.approx(expected_ap, abs=1e-9)
     assert result["image_f1_max_oracle"] == pytest.approx(sklearn_f1_max(scores, labels), abs=1e-9)
 
 
 def test_pixel_metrics_match_sklearn_and_aupro() -> None:
     maps, masks = pixel_case()
     result = pixel_metrics(maps, masks)
-    assert list(result) == ["pixel_auroc", "pixel_f1_max_oracle", "pixel_aupro_30"]
+    assert list(result) == ["pixel_auroc", "pixel_aupr", "pixel_f1_max_oracle", "pixel_aupro_30"]
     flat_maps, flat_masks = maps.numpy().ravel(), masks.numpy().ravel()
     assert result["pixel_auroc"] == pytest.approx(roc_auc_score(flat_masks, flat_maps), abs=1e-9)
+    expected_ap = average_precision_score(flat_masks, flat_maps)
+    assert result["pixel_aupr"] == pytest.approx(expected_ap, abs=1e-9)
     assert result["pixel_f1_max_oracle"] == pytest.approx(
         sklearn_f1_max(flat_maps, flat_masks), abs=1e-9
     )
@@ -74,3 +78,24 @@ def test_pixel_metrics_full_size_speed_and_memory() -> None:
     assert elapsed < 15.0
     assert rss_growth_mb < 1500
     assert 0.5 < result["pixel_auroc"] < 1.0
+
+
+@pytest.mark.parametrize("ties", [False, True])
+def test_aupr_is_scikit_learns_average_precision_with_ties(ties: bool) -> None:
+    rng = np.random.default_rng(3)
+    labels = rng.random(300) < 0.2
+    scores = rng.normal(0.0, 3.0, 300) + 2.0 * labels
+    if ties:
+        scores = np.round(scores)
+    result = image_metrics(torch.from_numpy(scores), torch.from_numpy(labels))
+    assert result["image_aupr"] == pytest.approx(average_precision_score(labels, scores), abs=1e-9)
+
+
+def test_ad_mean_is_the_mean_of_the_seven_figures_only_when_all_are_there() -> None:
+    figures = {
+        "image_auroc": 0.9, "image_aupr": 0.8, "image_f1_max_oracle": 0.7, "pixel_auroc": 0.6,
+        "pixel_aupr": 0.5, "pixel_f1_max_oracle": 0.4, "pixel_aupro_30": 0.3, "other": 100.0,
+    }  # fmt: skip
+    assert ad_mean(figures) == {"ad_mean": pytest.approx(0.6)}
+    del figures["pixel_aupr"]
+    assert ad_mean(figures) == {}

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import torch
 
-from adbench.metrics import image_metrics, metrics_at_threshold, pixel_metrics
+from adbench.metrics import ad_mean, image_metrics, metrics_at_threshold, pixel_metrics
 from adbench.postprocess import Calibration
 
 # validation image scores spread over less than this share of their size: float32 rounding
@@ -99,7 +99,7 @@ def compute_metrics(
         metrics |= pixel_metrics(maps, masks)
         if thresholds:
             metrics |= metrics_at_threshold(maps, masks, thresholds["pixel"], "pixel")
-    return metrics, notes
+    return metrics | ad_mean(metrics), notes
 
 
 def flat_calibration_notes(calibration: Calibration) -> list[str]:

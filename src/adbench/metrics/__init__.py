@@ -1,4 +1,4 @@
-"""Anomaly-detection metrics on raw (unbounded) scores: AUROC, oracle F1-max, AUPRO, and
+"""Anomaly-detection metrics on raw (unbounded) scores: AUROC, AUPR, oracle F1-max, AUPRO, and
 F1/precision/recall at a fitted threshold."""
 
 from adbench.metrics.aupro import aupro
@@ -6,19 +6,22 @@ from adbench.metrics.classification import (
     RocCurve,
     area_under_roc,
     auroc,
+    average_precision,
     best_f1,
     f1_max,
     roc_curve,
     to_unit_interval,
 )
-from adbench.metrics.evaluate import image_metrics, pixel_metrics
+from adbench.metrics.evaluate import ad_mean, image_metrics, pixel_metrics
 from adbench.metrics.thresholded import metrics_at_threshold
 
 __all__ = [
     "RocCurve",
+    "ad_mean",
     "area_under_roc",
     "aupro",
     "auroc",
+    "average_precision",
     "best_f1",
     "f1_max",
     "image_metrics",

@@ -111,6 +111,16 @@ def area_under_roc(curve: RocCurve) -> float:
     return float(torch.trapezoid(curve.tpr, curve.fpr))
 
 
+def average_precision(curve: RocCurve) -> float:
+    """Area under the precision-recall curve as a step function (scikit-learn's average
+    precision, "AUPR"): over the thresholds from high to low, the recall each one gains times
+    the precision there."""
+    tp = curve.tpr * curve.n_pos
+    fp = curve.fpr * curve.n_neg
+    precision = tp[1:] / (tp[1:] + fp[1:])  # past the sentinel, at least one image is flagged
+    return float(((curve.tpr[1:] - curve.tpr[:-1]) * precision).sum())
+
+
 def best_f1(curve: RocCurve) -> tuple[float, float]:
     """Maximum F1 over all thresholds and the raw-score threshold achieving it.
 

@@ -27,8 +27,11 @@ METRIC_ORDER = (
     "image_auroc",
     "pixel_auroc",
     "pixel_aupro_30",
+    "image_aupr",
+    "pixel_aupr",
     "image_f1_max_oracle",
     "pixel_f1_max_oracle",
+    "ad_mean",
 )
 EXTRA_COLUMNS = ("val_image_auroc", "fit_seconds")  # the sweep objective and the cost
 OK, FAILED, NO_METRICS = "ok", "failed", "no metrics"
