@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import torch
 
 from adbench.postprocess import Calibration, GaussianSmoothing
@@ -52,3 +53,13 @@ def test_smoothing_keeps_mass_and_shape():
     assert blurred.shape == maps.shape
     assert abs(blurred.sum().item() - 1.0) < 1e-3
     assert blurred[0, 0, 16, 16] < 1.0
+
+
+def test_a_normalised_map_value_goes_back_to_the_raw_one_it_came_from():
+    calibration = Calibration()
+    maps = torch.tensor([[0.0, 1.0], [4.0, 9.0]])
+    calibration.fit(torch.tensor([1.0, 9.0]), torch.tensor([0, 1]), maps, maps > 3)
+    for normalised in (0.2, 0.5, 0.8):
+        raw = calibration.raw_map_value(normalised)
+        assert float(calibration.normalize_maps(torch.tensor(raw))) == pytest.approx(normalised)
+    assert calibration.raw_map_value(0.5) == calibration.thresholds()["pixel"]

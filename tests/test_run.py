@@ -36,7 +36,10 @@ def trained_run(request, compose_config, mvtec_tree, tmp_path):
 def test_train_run_writes_metrics_scores_heatmaps_and_config(trained_run):
     _, out, value = trained_run
     summary = json.loads((out / "metrics.json").read_text())
-    for key in ("image_auroc", "pixel_auroc", "pixel_aupro_30", "image_f1_max_oracle"):
+    figures = ("image_auroc", "pixel_auroc", "pixel_aupro_30", "image_f1_max_oracle", "image_aupr",
+               "pixel_aupr", "ad_mean", "region_map_50", "region_f1_at_threshold",
+               "segmentation_iou_at_threshold")  # fmt: skip
+    for key in figures:
         assert 0 <= summary["metrics"][key] <= 1
     assert value == summary["validation"]["val_image_auroc"]
     rows = read_csv(out / "scores.csv")

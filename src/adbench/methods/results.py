@@ -8,6 +8,7 @@ from pathlib import Path
 import torch
 
 from adbench.metrics import ad_mean, image_metrics, metrics_at_threshold, pixel_metrics
+from adbench.metrics.regions import RegionSettings, region_metrics
 from adbench.postprocess import Calibration
 
 # validation image scores spread over less than this share of their size: float32 rounding
@@ -65,10 +66,13 @@ class TestOutcome:
 
 
 def compute_metrics(
-    results: EvalResults, calibration: Calibration | None = None
+    results: EvalResults,
+    calibration: Calibration | None = None,
+    regions: RegionSettings | None = None,
 ) -> tuple[dict[str, float], list[str]]:
     """Image metrics, and pixel metrics over the images that have exact masks; with a fitted
-    calibration also F1, precision and recall at its thresholds.
+    calibration also F1, precision and recall at its thresholds, and with `regions` the region
+    metrics at that threshold (metrics/regions.py).
 
     Returns the metrics and notes on what was skipped and why (never a faked figure).
     """
@@ -99,6 +103,9 @@ def compute_metrics(
         metrics |= pixel_metrics(maps, masks)
         if thresholds:
             metrics |= metrics_at_threshold(maps, masks, thresholds["pixel"], "pixel")
+        if thresholds and regions is not None:
+            threshold = calibration.raw_map_value(regions.threshold)
+            metrics |= region_metrics(maps, masks, threshold, regions.min_area)
     return metrics | ad_mean(metrics), notes
 
 

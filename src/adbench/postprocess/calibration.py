@@ -60,6 +60,15 @@ class Calibration(nn.Module):
         pixel = getattr(self, f"{self._map_level()}_threshold")
         return {"image": float(self.image_threshold), "pixel": float(pixel)}
 
+    def raw_map_value(self, normalised: float) -> float:
+        """The raw map value that normalize_maps turns into `normalised` (0.5: the threshold)."""
+        level = self._map_level()
+        threshold = float(getattr(self, f"{level}_threshold"))
+        span = float(
+            (getattr(self, f"{level}_max") - getattr(self, f"{level}_min")).clamp_min(1e-12)
+        )
+        return threshold + (normalised - 0.5) * span
+
     def normalize_scores(self, scores: torch.Tensor) -> torch.Tensor:
         return self._normalize(scores, "image")
 

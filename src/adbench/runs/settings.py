@@ -26,6 +26,8 @@ SETTING_RULES: dict[str, Rule] = {
     "seed": SEED,
     "checkpoint.every_minutes": Number(0),
     "postprocess.normal_quantile": PROBABILITY,
+    "eval.region_threshold": PROBABILITY,
+    "eval.region_min_area": Integer(1),
     "predict.batch_size": Integer(1),
     "preview.samples": Integer(1),
     "preview.columns": Integer(1),

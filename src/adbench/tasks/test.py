@@ -12,7 +12,7 @@ from adbench.data.geometry import geometry_of, layout_of
 from adbench.errors import AdbenchError
 from adbench.methods.results import TestOutcome
 from adbench.outputs import dataset_name, write_test_report
-from adbench.tasks.test_pass import run_test_pass
+from adbench.tasks.test_pass import region_settings, run_test_pass
 from adbench.tasks.trainer import make_trainer
 
 
@@ -35,7 +35,7 @@ def test(cfg: DictConfig, out_dir: Path) -> TestOutcome:
             f"{datamodule.input_format() or 'image files'}: test on the kind of data it learnt"
         )
     trainer = make_trainer(cfg)
-    outcome = run_test_pass(trainer, module, datamodule)
+    outcome = run_test_pass(trainer, module, datamodule, regions=region_settings(cfg))
     if trainer.is_global_zero:
         context = {"checkpoint": str(Path(cfg.ckpt_path).expanduser().resolve())}
         write_test_report(cfg, out_dir, module, outcome, context, {})

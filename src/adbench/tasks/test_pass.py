@@ -7,17 +7,20 @@ import time
 from dataclasses import replace
 
 import lightning as L
+from omegaconf import DictConfig
 
 from adbench.methods.base import AnomalyModule
 from adbench.methods.distributed import gather_eval_results
 from adbench.methods.results import EvalResults, TestOutcome, compute_metrics
+from adbench.metrics.regions import RegionSettings
 
 
 class _Collector(L.Callback):
     """Keeps the test steps' outputs; at the end gathers them over the ranks, measures them and
     logs the metrics (test_*) to the run's loggers."""
 
-    def __init__(self) -> None:
+    def __init__(self, regions: RegionSettings | None) -> None:
+        self.regions = regions
         self.results = EvalResults()
         self.outcome: TestOutcome | None = None
 
@@ -26,18 +29,22 @@ class _Collector(L.Callback):
 
     def on_test_epoch_end(self, trainer: L.Trainer, module: AnomalyModule) -> None:
         results = gather_eval_results(self.results, trainer.test_dataloaders)
-        metrics, notes = compute_metrics(results, module.calibration)
+        metrics, notes = compute_metrics(results, module.calibration, self.regions)
         for key, value in metrics.items():
             module.log(f"test_{key}", value)
         self.outcome = TestOutcome(results, metrics, notes)
 
 
 def run_test_pass(
-    trainer: L.Trainer, module: AnomalyModule, datamodule=None, dataloaders=None
+    trainer: L.Trainer,
+    module: AnomalyModule,
+    datamodule=None,
+    dataloaders=None,
+    regions: RegionSettings | None = None,
 ) -> TestOutcome:
-    """Test `module` on the datamodule's test split (or on `dataloaders`); what it measured,
-    with its seconds."""
-    collector = _Collector()
+    """Test `module` on the datamodule's test split (or on `dataloaders`); what it measured
+    (region metrics too with `regions`), with its seconds."""
+    collector = _Collector(regions)
     trainer.callbacks.append(collector)
     started = time.perf_counter()
     try:
@@ -45,3 +52,8 @@ def run_test_pass(
     finally:
         trainer.callbacks.remove(collector)
     return replace(collector.outcome, seconds=time.perf_counter() - started)
+
+
+def region_settings(cfg: DictConfig) -> RegionSettings:
+    """The region metrics' settings of conf/config.yaml's `eval:`."""
+    return RegionSettings(cfg.eval.region_threshold, cfg.eval.region_min_area)

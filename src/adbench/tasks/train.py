@@ -20,7 +20,7 @@ from adbench.runs.seeding import BatchSeeding
 from adbench.sweeps.optuna_pruning import pruned_at, pruning_callbacks, record_trial_outputs
 from adbench.sweeps.tensorboard_logging import log_run_to_tensorboard
 from adbench.sweeps.wandb_logging import log_config, log_heatmaps
-from adbench.tasks.test_pass import run_test_pass
+from adbench.tasks.test_pass import region_settings, run_test_pass
 from adbench.tasks.trainer import make_trainer
 
 
@@ -47,7 +47,7 @@ def train(cfg: DictConfig, out_dir: Path, checkpoint: Path | None = None) -> Tra
         remove_training_checkpoints(out_dir)
         return TrainOutcome(module.val_metrics, None, fit_seconds)
     trainer.save_checkpoint(out_dir / TRAINED_CHECKPOINT)  # model.ckpt once the test is written
-    test = run_test_pass(trainer, module, datamodule)
+    test = run_test_pass(trainer, module, datamodule, regions=region_settings(cfg))
     outcome = TrainOutcome(module.val_metrics, test, fit_seconds)
     if not trainer.is_global_zero:  # DDP: all ranks hold the gathered results; rank 0 writes
         return outcome
