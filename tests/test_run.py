@@ -244,3 +244,24 @@ def tiny_padim(root) -> list[str]:
         "dataset.image_size=32",
         "model.n_features=20",
     ]
+
+
+def test_a_run_compared_with_its_own_boxes_scores_them_alike(
+    compose_config, mvtec_tree, tmp_path, capsys
+):
+    """output.coco_boxes writes adbench's boxes in the format eval.compare_to reads: a test of
+    the same model against them gives the other detector adbench's own region figures."""
+    run(compose_config(*tiny_padim(mvtec_tree), "output.coco_boxes=true"))
+    out = tmp_path / "run"
+    boxes = json.loads((out / "coco_boxes.json").read_text())
+    assert len(boxes["images"]) == 6 and boxes["annotations"]
+    tested = tmp_path / "compared"
+    compared = f"eval.compare_to={out / 'coco_boxes.json'}"
+    checkpoint = f"ckpt_path={out / 'model.ckpt'}"
+    run(compose_config("task=test", checkpoint, *tiny_padim(mvtec_tree), compared,
+                       f"output_dir={tested}"))  # fmt: skip
+    metrics = json.loads((tested / "metrics.json").read_text())["metrics"]
+    for key in ("region_precision_at_threshold", "region_recall_at_threshold", "region_map_50"):
+        assert metrics[f"detector_{key}"] == pytest.approx(metrics[key])
+    assert metrics["union_region_recall_at_threshold"] == metrics["region_recall_at_threshold"]
+    assert "Regions, side by side" in capsys.readouterr().out

@@ -12,8 +12,10 @@ from adbench.image_files import read_image
 from adbench.io import write_csv_atomic, write_json_atomic
 from adbench.methods.base import AnomalyModule
 from adbench.methods.results import EvalResults, TestOutcome
+from adbench.metrics.detector_file import write_coco_boxes
+from adbench.metrics.regions import map_regions
 from adbench.postprocess import Calibration
-from adbench.tables import format_metrics_table
+from adbench.tables import format_metrics_table, format_table
 from adbench.visualize import heatmap_panel, save_panel, save_roc_curve
 
 
@@ -119,6 +121,11 @@ def write_test_report(
         cfg.output.roc_curve,
         geometry_of(module.input_format),
     )
+    if cfg.output.coco_boxes:
+        maps = test.results.stacked()["maps"]
+        threshold = module.calibration.raw_map_value(cfg.eval.region_threshold)
+        found = map_regions(maps, threshold, cfg.eval.region_min_area)
+        write_coco_boxes(out_dir / "coco_boxes.json", test.results.paths, found)
     summary = {
         "model": module.name,
         "dataset": dataset_name(cfg),
@@ -134,9 +141,23 @@ def write_test_report(
     }
     write_json_atomic(out_dir / "metrics.json", summary)
     print(format_metrics_table(test.metrics, title=f"{module.name} on {summary['dataset']}"))
+    if "detector_region_f1_at_threshold" in test.metrics:
+        print(comparison_table(test.metrics, module.name, cfg.eval.compare_to))
     for note in summary["notes"]:
         print(f"note: {note}")
     print(f"outputs: {out_dir}")
+
+
+def comparison_table(metrics: dict[str, float], method: str, other: str) -> str:
+    """adbench's region metrics beside the other detector's and their union's (eval.compare_to)."""
+    columns = ["region_map_50", "region_map_50_95", "region_precision_at_threshold",
+               "region_recall_at_threshold", "region_f1_at_threshold"]  # fmt: skip
+    rows = [
+        [name, *(metrics.get(prefix + column) for column in columns)]
+        for name, prefix in ((method, ""), (other, "detector_"), ("union", "union_"))
+    ]
+    header = ["detector", "mAP@0.5", "mAP@0.5:0.95", "precision", "recall", "F1"]
+    return format_table(header, rows, title="Regions, side by side (eval.compare_to)")
 
 
 def dataset_name(cfg: DictConfig) -> str:

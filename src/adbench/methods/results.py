@@ -8,6 +8,7 @@ from pathlib import Path
 import torch
 
 from adbench.metrics import ad_mean, image_metrics, metrics_at_threshold, pixel_metrics
+from adbench.metrics.detector_file import read_detector_boxes
 from adbench.metrics.regions import RegionSettings, region_metrics
 from adbench.postprocess import Calibration
 
@@ -105,7 +106,11 @@ def compute_metrics(
             metrics |= metrics_at_threshold(maps, masks, thresholds["pixel"], "pixel")
         if thresholds and regions is not None:
             threshold = calibration.raw_map_value(regions.threshold)
-            metrics |= region_metrics(maps, masks, threshold, regions.min_area)
+            other = None
+            if regions.compare_to:  # its boxes on every test image, then those with masks
+                boxes = read_detector_boxes(regions.compare_to, results.paths)
+                other = [found for found, known in zip(boxes, with_mask, strict=True) if known]
+            metrics |= region_metrics(maps, masks, threshold, regions.min_area, other)
     return metrics | ad_mean(metrics), notes
 
 

@@ -25,6 +25,7 @@ class RegionSettings:
 
     threshold: float = 0.5
     min_area: int = 16
+    compare_to: str | None = None  # another detector's boxes (metrics/detector_file.py)
 
 
 @dataclass(frozen=True)
@@ -54,45 +55,84 @@ def regions_of(mask: np.ndarray, values: np.ndarray | None = None, min_area: int
 
 
 def region_metrics(
-    maps: Tensor, masks: Tensor, threshold: float, min_area: int = 1
+    maps: Tensor,
+    masks: Tensor,
+    threshold: float,
+    min_area: int = 1,
+    other: list[Regions] | None = None,
 ) -> dict[str, float]:
     """Region metrics of (N, H, W) maps against (N, H, W) bool masks at `threshold` (in the
-    maps' units): `region_map_50`, `region_map_50_95`, `region_{precision,recall,f1}_at_threshold`
-    and `segmentation_iou_at_threshold`. The masks must hold at least one defect."""
+    maps' units): those of detection_metrics and `segmentation_iou_at_threshold`. With `other`
+    (another detector's boxes on the same images) also its detection metrics (`detector_`) and
+    those of the union of both detectors' boxes (`union_`: either flags it; unranked, as the
+    two scores are not on one scale)."""
     predicted = maps >= threshold
-    found, targets = [], []
-    true_positives = n_predicted = n_defects = 0
-    for anomaly_map, flagged, mask in zip(
-        maps.numpy(), predicted.numpy(), masks.numpy(), strict=True
-    ):
-        prediction = regions_of(flagged, anomaly_map, min_area)
-        truth = regions_of(mask)
-        found.append({"boxes": prediction.boxes, "scores": prediction.scores,
-                      "labels": torch.zeros(len(prediction.scores), dtype=torch.long)})  # fmt: skip
-        targets.append(
-            {"boxes": truth.boxes, "labels": torch.zeros(len(truth.boxes), dtype=torch.long)}
-        )
-        true_positives += matched_pairs(prediction, truth)
-        n_predicted += len(prediction.boxes)
-        n_defects += len(truth.boxes)
-    if n_defects == 0:
-        raise ValueError("the masks hold no defect region")
-    coco = MeanAveragePrecision(box_format="xyxy", iou_type="bbox")
-    coco.update(found, targets)
-    result = coco.compute()
-    precision = true_positives / n_predicted if n_predicted else 0.0
-    recall = true_positives / n_defects
-    f1 = 2 * precision * recall / (precision + recall) if true_positives else 0.0
+    found = map_regions(maps, threshold, min_area)
+    truths = truth_regions(masks)
     overlap = (predicted & masks).sum().item()
     union = (predicted | masks).sum().item()
-    return {
-        "region_map_50": float(result["map_50"]),
-        "region_map_50_95": float(result["map"]),
+    metrics = detection_metrics(found, truths)
+    metrics["segmentation_iou_at_threshold"] = overlap / union
+    if other is not None:
+        either = [
+            Regions(torch.cat([a.boxes, b.boxes]), torch.cat([a.scores, b.scores]))
+            for a, b in zip(found, other, strict=True)
+        ]
+        metrics |= _prefixed("detector_", detection_metrics(other, truths))
+        metrics |= _prefixed("union_", detection_metrics(either, truths, ranked=False))
+    return metrics
+
+
+def map_regions(maps: Tensor, threshold: float, min_area: int = 1) -> list[Regions]:
+    """The regions of each of (N, H, W) maps at `threshold`, scored by the map inside."""
+    return [
+        regions_of(anomaly_map >= threshold, anomaly_map, min_area) for anomaly_map in maps.numpy()
+    ]
+
+
+def truth_regions(masks: Tensor) -> list[Regions]:
+    """The defects of (N, H, W) bool masks as boxes."""
+    return [regions_of(mask) for mask in masks.numpy()]
+
+
+def detection_metrics(
+    found: list[Regions], truths: list[Regions], ranked: bool = True
+) -> dict[str, float]:
+    """Per image the boxes found and the true ones: `region_map_50` and `region_map_50_95` (COCO
+    mAP; with `ranked`, i.e. when the scores of all boxes are comparable) and
+    `region_{precision,recall,f1}_at_threshold` of the boxes matched at IoU MATCH_IOU."""
+    n_defects = sum(len(truth.boxes) for truth in truths)
+    if n_defects == 0:
+        raise ValueError("the masks hold no defect region")
+    true_positives = sum(matched_pairs(p, t) for p, t in zip(found, truths, strict=True))
+    n_found = sum(len(prediction.boxes) for prediction in found)
+    precision = true_positives / n_found if n_found else 0.0
+    recall = true_positives / n_defects
+    f1 = 2 * precision * recall / (precision + recall) if true_positives else 0.0
+    metrics = {}
+    if ranked:
+        coco = MeanAveragePrecision(box_format="xyxy", iou_type="bbox")
+        coco.update([_coco(regions) for regions in found], [_coco(truth) for truth in truths])
+        result = coco.compute()
+        metrics = {
+            "region_map_50": float(result["map_50"]),
+            "region_map_50_95": float(result["map"]),
+        }
+    return metrics | {
         "region_precision_at_threshold": precision,
         "region_recall_at_threshold": recall,
         "region_f1_at_threshold": f1,
-        "segmentation_iou_at_threshold": overlap / union,
     }
+
+
+def _prefixed(prefix: str, metrics: dict[str, float]) -> dict[str, float]:
+    return {prefix + key: value for key, value in metrics.items()}
+
+
+def _coco(regions: Regions) -> dict[str, Tensor]:
+    """torchmetrics' box dictionary (one class)."""
+    labels = torch.zeros(len(regions.boxes), dtype=torch.long)
+    return {"boxes": regions.boxes, "scores": regions.scores, "labels": labels}
 
 
 def matched_pairs(prediction: Regions, truth: Regions) -> int:

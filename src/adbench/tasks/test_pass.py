@@ -56,4 +56,5 @@ def run_test_pass(
 
 def region_settings(cfg: DictConfig) -> RegionSettings:
     """The region metrics' settings of conf/config.yaml's `eval:`."""
-    return RegionSettings(cfg.eval.region_threshold, cfg.eval.region_min_area)
+    settings = cfg.eval
+    return RegionSettings(settings.region_threshold, settings.region_min_area, settings.compare_to)
