@@ -148,3 +148,8 @@ def test_what_a_rule_expected_reads_as_a_sentence():
     assert problem(Integer(1, odd=True), 4) == "expected an odd integer >= 1"
     assert problem(Number(0, 1, open_high=True), 1) == "expected a number in [0, 1)"
     assert problem(Integer(1, optional=True), 0) == "expected an integer >= 1 or null"
+
+
+def test_a_missing_file_to_compare_with_is_refused_before_training(compose_config, tmp_path):
+    with pytest.raises(AdbenchError, match=r"^eval.compare_to=.*nope.json: no such file"):
+        check_run_settings(compose_config(f"eval.compare_to={tmp_path}/nope.json"))

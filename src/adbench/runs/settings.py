@@ -10,6 +10,7 @@ the code that reads them, with the same kind of line.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 from omegaconf import DictConfig, OmegaConf
 
@@ -131,6 +132,11 @@ def check_run_settings(cfg: DictConfig) -> None:
             raise AdbenchError(f"{key}={_shown(value)}: {expected}")
     if "model" in cfg:
         _check_epochs(cfg.model)
+    compare_to = OmegaConf.select(cfg, "eval.compare_to")
+    if compare_to and not Path(compare_to).is_file():
+        raise AdbenchError(
+            f"eval.compare_to={compare_to}: no such file (the other detector's boxes, COCO JSON)"
+        )
 
 
 def _check_epochs(model: DictConfig) -> None:
