@@ -15,6 +15,7 @@ from adbench.methods.results import EvalResults, TestOutcome
 from adbench.metrics.detector_file import write_coco_boxes
 from adbench.metrics.regions import map_regions
 from adbench.postprocess import Calibration
+from adbench.report import write_report
 from adbench.tables import format_metrics_table, format_table
 from adbench.visualize import heatmap_panel, save_panel, save_roc_curve
 
@@ -145,6 +146,11 @@ def write_test_report(
         print(comparison_table(test.metrics, module.name, cfg.eval.compare_to))
     for note in summary["notes"]:
         print(f"note: {note}")
+    if cfg.output.report:
+        try:
+            print(f"report: {write_report(out_dir)}")
+        except Exception as error:  # the results stand without their page
+            print(f"note: report.html not written: {type(error).__name__}: {error}")
     print(f"outputs: {out_dir}")
 
 

@@ -43,6 +43,7 @@ SETTING_RULES: dict[str, Rule] = {
     "output.heatmaps": Flag(),
     "output.roc_curve": Flag(),
     "output.coco_boxes": Flag(),
+    "output.report": Flag(),
     "output.logged_heatmaps": Integer(0),
     # dataset (dataset.image_size: check_image_size)
     "dataset.seed": SEED,
