@@ -13,7 +13,6 @@ import pytest
 
 from adbench.errors import AdbenchError
 from adbench.report import write_report
-from adbench.run import run
 
 
 class Cells(HTMLParser):
@@ -48,20 +47,6 @@ class Cells(HTMLParser):
             self.rows[-1][-1] += data.strip()
         elif self._in == "figcaption":
             self.captions[-1] += data
-
-
-@pytest.fixture(scope="module")
-def finished_run(tmp_path_factory):
-    from configs import compose_adbench
-    from image_files import write_mvtec_tree
-
-    root = tmp_path_factory.mktemp("report")
-    tree = write_mvtec_tree(root / "mvtec")
-    out = root / "run"
-    run(compose_adbench("logger=none", "model=padim", "model.n_features=20", "dataset=mvtec",
-                        f"dataset.root={tree}", "dataset.category=cat", "dataset.image_size=64",
-                        f"output_dir={out}"))  # fmt: skip
-    return out
 
 
 def parsed(run_dir) -> Cells:
