@@ -15,7 +15,7 @@ def finished_run(tmp_path_factory):
     root = tmp_path_factory.mktemp("report")
     tree = write_mvtec_tree(root / "mvtec")
     out = root / "run"
-    run(compose_adbench("logger=none", "model=padim", "model.n_features=20", "dataset=mvtec",
-                        f"dataset.root={tree}", "dataset.category=cat", "dataset.image_size=64",
-                        f"output_dir={out}"))  # fmt: skip
+    run(compose_adbench("logger=none", "output.report=true", "model=padim", "model.n_features=20",
+                        "dataset=mvtec", f"dataset.root={tree}", "dataset.category=cat",
+                        "dataset.image_size=64", f"output_dir={out}"))  # fmt: skip
     return out
