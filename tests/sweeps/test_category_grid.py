@@ -64,3 +64,28 @@ def test_failed_job_is_a_row_with_its_error_and_the_others_complete(grid):
     assert result.returncode == 1, result.stderr[-2000:]
     assert "Traceback" not in result.stderr
     assert "1 of 3 jobs failed" in result.stderr
+
+
+def test_the_sweep_report_compares_the_jobs_links_their_pages_and_sorts(grid, tmp_path):
+    """The sweep's report.html in a real browser: a row per job, the failed one with its error,
+    the mean, links to the jobs' own pages; a click on a header sorts the jobs."""
+    from browser import opened
+
+    _, sweep = grid
+    errors: list[str] = []
+    with opened(sweep / "report.html", errors) as page:
+        table = page.locator("table.sortable").first
+        jobs = table.locator("tbody tr td:nth-child(1)").all_inner_texts()
+        assert jobs == ["weave", "nope", "grain"]
+        assert table.locator("tfoot tr td:nth-child(1)").all_inner_texts() == ["mean"]
+        link = table.locator("a", has_text="weave")
+        assert link.get_attribute("href") == "weave/report.html"
+        assert (sweep / "weave" / "report.html").is_file()
+        failed = page.locator("section", has_text="Failed jobs").inner_text()
+        assert "nope" in failed and "error" in failed
+        header = table.locator("th", has_text="job")
+        header.click()
+        assert table.locator("tbody tr td:nth-child(1)").all_inner_texts() == sorted(jobs)
+        assert table.locator("tfoot tr td:nth-child(1)").all_inner_texts() == ["mean"]
+        page.screenshot(path=str(tmp_path / "sweep.png"), full_page=True)
+    assert not errors, errors

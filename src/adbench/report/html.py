@@ -63,12 +63,24 @@ def section(heading: str, *parts: str) -> str:
     return f"<section><h2>{html.escape(heading)}</h2>\n" + "\n".join(parts) + "\n</section>"
 
 
-def table(header: Sequence[str], rows: Sequence[Sequence[Any]], sortable: bool = True) -> str:
-    """Cells: numbers to 4 decimals, None as n/a, the rest escaped text (or `Link`s)."""
+def table(
+    header: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    footer: Sequence[Sequence[Any]] = (),
+    sortable: bool = True,
+) -> str:
+    """Cells: numbers to 4 decimals, None as n/a, the rest escaped text (or `Link`s); `footer`
+    rows (e.g. means) stay below the rows a click sorts."""
     head = "".join(f"<th>{html.escape(str(name))}</th>" for name in header)
-    body = "\n".join("<tr>" + "".join(f"<td>{cell(v)}</td>" for v in row) + "</tr>" for row in rows)
     kind = ' class="sortable"' if sortable else ""
-    return f"<table{kind}><thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n</tbody></table>"
+    return (
+        f"<table{kind}><thead><tr>{head}</tr></thead>\n<tbody>\n{_rows(rows)}\n</tbody>\n"
+        f"<tfoot>\n{_rows(footer)}\n</tfoot></table>"
+    )
+
+
+def _rows(rows: Sequence[Sequence[Any]]) -> str:
+    return "\n".join("<tr>" + "".join(f"<td>{cell(v)}</td>" for v in row) + "</tr>" for row in rows)
 
 
 class Link(str):

@@ -8,8 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from hydra.experimental.callback import Callback
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
+from adbench.report import write_report
 from adbench.sweeps.labels import announce_sweep, labels_repeat, swept_keys
 from adbench.sweeps.results_table import FAILED, TABLE_NAME, collect_jobs, write_results_table
 
@@ -29,6 +30,11 @@ class ResultsTableCallback(Callback):
             return
         print(write_results_table(sweep_dir, jobs))
         print(f"results: {sweep_dir / TABLE_NAME}.csv and .md")
+        if OmegaConf.select(config, "output.report", default=False):
+            try:
+                print(f"report: {write_report(sweep_dir)}")
+            except Exception as error:  # the results table stands without its page
+                print(f"note: report.html not written: {type(error).__name__}: {error}")
         failed = sum(job.status == FAILED for job in jobs)
         if failed:
             print(
