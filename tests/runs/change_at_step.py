@@ -8,9 +8,7 @@ import sys
 from pathlib import Path
 
 import lightning as L
-
-from adbench.__main__ import cli
-from adbench.tasks import train as train_task
+from training_hook import cli_with_callback
 
 
 class ChangeAtStep(L.Callback):
@@ -29,10 +27,7 @@ class ChangeAtStep(L.Callback):
 
 def main() -> None:
     change = ChangeAtStep(int(sys.argv[1]), sys.argv[2], Path(sys.argv[3]))
-    training_callbacks = train_task._training_callbacks
-    train_task._training_callbacks = lambda *args: [*training_callbacks(*args), change]
-    sys.argv[1:] = sys.argv[4:]
-    cli()
+    cli_with_callback(change, sys.argv[4:])
 
 
 if __name__ == "__main__":

@@ -9,9 +9,7 @@ import signal
 import sys
 
 import lightning as L
-
-from adbench.__main__ import cli
-from adbench.tasks import train as train_task
+from training_hook import cli_with_callback
 
 
 class StopAtStep(L.Callback):
@@ -35,11 +33,7 @@ class StopAtStep(L.Callback):
 
 def main() -> None:
     name, step = sys.argv[1], sys.argv[2]
-    stop = StopAtStep(getattr(signal, f"SIG{name}"), step)
-    training_callbacks = train_task._training_callbacks
-    train_task._training_callbacks = lambda *args: [*training_callbacks(*args), stop]
-    sys.argv[1:] = sys.argv[3:]
-    cli()
+    cli_with_callback(StopAtStep(getattr(signal, f"SIG{name}"), step), sys.argv[3:])
 
 
 if __name__ == "__main__":
