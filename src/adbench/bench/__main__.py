@@ -1,7 +1,8 @@
 """`python -m adbench.bench`: run the feature methods on the same data, backbone and image size
-and print a markdown table of fit time, throughput, peak memory and AUROC, plus the scaling
-checks (PaDiM fit vs training-set size, PatchCore's fit vs training-set size on real-photo
-shots, its coreset selection alone on random vectors).
+and print a markdown table of fit time, throughput, peak memory and AUROC; PatchCore's exact
+search beside its IVF index on real photos (recall@1, throughput, AUROC); and the scaling checks
+(PaDiM fit vs training-set size, PatchCore's fit vs training-set size on real-photo shots, its
+coreset selection alone on random vectors).
 
 `python -m adbench.bench real ...`: the real-photo development benchmark (see bench/real.py)."""
 
