@@ -159,6 +159,7 @@ def test_sigterm_during_training_is_a_failure_with_one_line(tmp_path, mvtec_tree
         (["model=draem", "model.base_width=0"], ["model.base_width=0", ">= 1"]),
         (["model.smoothing_sigma=-1"], ["model.smoothing_sigma=-1", "number >= 0"]),
         (["trainer.devices=abc"], ["a trainer.* setting is refused", "devices"]),
+        (["+model.foo=1"], ["a model.* setting is refused", "foo"]),
     ],
 )
 def test_a_wrong_setting_is_one_line_before_anything_is_written(tmp_path, args, fragments):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hydra.utils import instantiate
 from omegaconf import DictConfig
 
 from adbench.checkpoints import load_module, method_chosen_on_command_line
@@ -12,6 +11,7 @@ from adbench.data.geometry import geometry_of, layout_of
 from adbench.errors import AdbenchError
 from adbench.methods.results import TestOutcome
 from adbench.outputs import dataset_name, write_test_report
+from adbench.tasks.building import build_from
 from adbench.tasks.test_pass import region_settings, run_test_pass
 from adbench.tasks.trainer import make_trainer
 
@@ -21,8 +21,9 @@ def test(cfg: DictConfig, out_dir: Path) -> TestOutcome:
     test split; the same outputs as a train run's test, nothing refitted."""
     module = load_module(cfg.ckpt_path, method_chosen_on_command_line())
     geometry = geometry_of(module.input_format)  # the checkpoint's size and resize win
-    datamodule = instantiate(
+    datamodule = build_from(
         cfg.dataset,
+        "dataset",
         image_size=module.image_size,
         resize=geometry["resize"],
         resize_fill=geometry["fill"],

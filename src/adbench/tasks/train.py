@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import lightning as L
-from hydra.utils import instantiate
 from omegaconf import DictConfig
 
 from adbench.methods.results import TestOutcome
@@ -20,6 +19,7 @@ from adbench.runs.seeding import BatchSeeding
 from adbench.sweeps.optuna_pruning import pruned_at, pruning_callbacks, record_trial_outputs
 from adbench.sweeps.tensorboard_logging import log_run_to_tensorboard
 from adbench.sweeps.wandb_logging import log_config, log_heatmaps
+from adbench.tasks.building import build_from
 from adbench.tasks.test_pass import region_settings, run_test_pass
 from adbench.tasks.trainer import make_trainer
 
@@ -86,9 +86,10 @@ def _training_callbacks(
 def build(cfg: DictConfig) -> tuple[L.LightningModule, L.LightningDataModule]:
     """The method's module and the datamodule; a method that calibrates out of fold trains on
     every normal, validation normals included."""
-    module = instantiate(cfg.model, _convert_="all")
-    datamodule = instantiate(
+    module = build_from(cfg.model, "model", _convert_="all")
+    datamodule = build_from(
         cfg.dataset,
+        "dataset",
         out_of_fold=module.out_of_fold,
         trains_in_batches=module.spec.trains,
         _convert_="all",

@@ -3,20 +3,13 @@
 from __future__ import annotations
 
 import lightning as L
-from hydra.errors import InstantiationException
-from hydra.utils import instantiate
 from omegaconf import DictConfig
 
-from adbench.errors import AdbenchError
+from adbench.tasks.building import build_from
 
 
 def make_trainer(cfg: DictConfig, logger=None) -> L.Trainer:
-    """cfg.trainer with cfg.logger (None: the configured one; False: none). Lightning refusing
-    a trainer.* setting is one line naming it."""
+    """cfg.trainer with cfg.logger (None: the configured one; False: none)."""
     if logger is None:
-        logger = instantiate(cfg.logger) if cfg.logger else False
-    try:
-        return instantiate(cfg.trainer, logger=logger)
-    except InstantiationException as error:
-        cause = error.__cause__ or error
-        raise AdbenchError(f"a trainer.* setting is refused by Lightning: {cause}") from error
+        logger = build_from(cfg.logger, "logger") if cfg.logger else False
+    return build_from(cfg.trainer, "trainer", logger=logger)
