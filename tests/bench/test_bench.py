@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from adbench.bench.__main__ import job
 
 
@@ -28,6 +30,7 @@ def test_patchcore_scaling_job_fits_real_photo_shots():
     assert result["embed_seconds"] > 0 and result["coreset_seconds"] > 0
 
 
+@pytest.mark.slow  # ~20 s: a real-photo tree, a fit and five test passes
 def test_patchcore_search_job_sets_the_ivf_index_beside_exact_search(tmp_path):
     overrides = ["dataset=realphotos", f"dataset.root={tmp_path}/photos", "dataset.n_train=8",
                  "dataset.n_test_good=2", "dataset.n_test_per_defect=1", "dataset.source_size=64",
