@@ -13,7 +13,7 @@ from adbench.io import write_csv_atomic, write_json_atomic
 from adbench.methods.base import AnomalyModule
 from adbench.methods.results import EvalResults, TestOutcome
 from adbench.metrics.detector_file import write_coco_boxes
-from adbench.metrics.regions import map_regions
+from adbench.metrics.regions import RegionSettings, map_regions
 from adbench.postprocess import Calibration
 from adbench.report import write_report
 from adbench.tables import format_metrics_table, format_table
@@ -124,8 +124,9 @@ def write_test_report(
     )
     if cfg.output.coco_boxes:
         maps = test.results.stacked()["maps"]
-        threshold = module.calibration.raw_map_value(cfg.eval.region_threshold)
-        found = map_regions(maps, threshold, cfg.eval.region_min_area)
+        regions = RegionSettings.from_config(cfg.eval)
+        threshold = module.calibration.raw_map_value(regions.threshold)
+        found = map_regions(maps, threshold, regions.min_area)
         write_coco_boxes(out_dir / "coco_boxes.json", test.results.paths, found)
     summary = {
         "model": module.name,

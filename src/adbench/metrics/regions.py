@@ -9,13 +9,15 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
+from omegaconf import DictConfig
 from scipy import ndimage
 from torch import Tensor
 from torchmetrics.detection import MeanAveragePrecision
 from torchvision.ops import box_iou
 
+from adbench.metrics.aupro import label_regions
+
 MATCH_IOU = 0.5  # a predicted box finds a defect when their IoU reaches this
-_EIGHT_CONNECTED = np.ones((3, 3), dtype=bool)
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,11 @@ class RegionSettings:
     min_area: int = 16
     compare_to: str | None = None  # another detector's boxes (metrics/detector_file.py)
 
+    @classmethod
+    def from_config(cls, settings: DictConfig) -> RegionSettings:
+        """From conf/config.yaml's `eval:` node."""
+        return cls(settings.region_threshold, settings.region_min_area, settings.compare_to)
+
 
 @dataclass(frozen=True)
 class Regions:
@@ -37,7 +44,7 @@ class Regions:
 def regions_of(mask: np.ndarray, values: np.ndarray | None = None, min_area: int = 1) -> Regions:
     """The 8-connected components of a (H, W) bool mask of at least `min_area` pixels as boxes,
     scored by the maximum of `values` inside each (1 without `values`)."""
-    labelled, _ = ndimage.label(mask, structure=_EIGHT_CONNECTED)
+    labelled = label_regions(mask[None])[0][0]  # the same connectivity as AUPRO's regions
     boxes, scores = [], []
     for index, found in enumerate(ndimage.find_objects(labelled), start=1):
         if found is None:

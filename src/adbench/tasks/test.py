@@ -10,9 +10,10 @@ from adbench.checkpoints import load_module, method_chosen_on_command_line
 from adbench.data.geometry import geometry_of, layout_of
 from adbench.errors import AdbenchError
 from adbench.methods.results import TestOutcome
+from adbench.metrics.regions import RegionSettings
 from adbench.outputs import dataset_name, write_test_report
 from adbench.tasks.building import build_from
-from adbench.tasks.test_pass import region_settings, run_test_pass
+from adbench.tasks.test_pass import run_test_pass
 from adbench.tasks.trainer import make_trainer
 
 
@@ -36,7 +37,9 @@ def test(cfg: DictConfig, out_dir: Path) -> TestOutcome:
             f"{datamodule.input_format() or 'image files'}: test on the kind of data it learnt"
         )
     trainer = make_trainer(cfg)
-    outcome = run_test_pass(trainer, module, datamodule, regions=region_settings(cfg))
+    outcome = run_test_pass(
+        trainer, module, datamodule, regions=RegionSettings.from_config(cfg.eval)
+    )
     if trainer.is_global_zero:
         context = {"checkpoint": str(Path(cfg.ckpt_path).expanduser().resolve())}
         write_test_report(cfg, out_dir, module, outcome, context, {})

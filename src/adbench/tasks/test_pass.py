@@ -7,7 +7,6 @@ import time
 from dataclasses import replace
 
 import lightning as L
-from omegaconf import DictConfig
 
 from adbench.methods.base import AnomalyModule
 from adbench.methods.distributed import gather_eval_results
@@ -52,9 +51,3 @@ def run_test_pass(
     finally:
         trainer.callbacks.remove(collector)
     return replace(collector.outcome, seconds=time.perf_counter() - started)
-
-
-def region_settings(cfg: DictConfig) -> RegionSettings:
-    """The region metrics' settings of conf/config.yaml's `eval:`."""
-    settings = cfg.eval
-    return RegionSettings(settings.region_threshold, settings.region_min_area, settings.compare_to)

@@ -10,6 +10,7 @@ import lightning as L
 from omegaconf import DictConfig
 
 from adbench.methods.results import TestOutcome
+from adbench.metrics.regions import RegionSettings
 from adbench.outputs import write_test_report
 from adbench.runs.checkpointing import ResumeCheckpoint, publish_model, remove_training_checkpoints
 from adbench.runs.finite_loss import FiniteLoss
@@ -20,7 +21,7 @@ from adbench.sweeps.optuna_pruning import pruned_at, pruning_callbacks, record_t
 from adbench.sweeps.tensorboard_logging import log_run_to_tensorboard
 from adbench.sweeps.wandb_logging import log_config, log_heatmaps
 from adbench.tasks.building import build_from
-from adbench.tasks.test_pass import region_settings, run_test_pass
+from adbench.tasks.test_pass import run_test_pass
 from adbench.tasks.trainer import make_trainer
 
 
@@ -47,7 +48,7 @@ def train(cfg: DictConfig, out_dir: Path, checkpoint: Path | None = None) -> Tra
         remove_training_checkpoints(out_dir)
         return TrainOutcome(module.val_metrics, None, fit_seconds)
     trainer.save_checkpoint(out_dir / TRAINED_CHECKPOINT)  # model.ckpt once the test is written
-    test = run_test_pass(trainer, module, datamodule, regions=region_settings(cfg))
+    test = run_test_pass(trainer, module, datamodule, regions=RegionSettings.from_config(cfg.eval))
     outcome = TrainOutcome(module.val_metrics, test, fit_seconds)
     if not trainer.is_global_zero:  # DDP: all ranks hold the gathered results; rank 0 writes
         return outcome
