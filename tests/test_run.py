@@ -46,7 +46,7 @@ def test_train_run_writes_metrics_scores_heatmaps_and_config(trained_run):
     assert len(rows) == 6 and {r["defect_type"] for r in rows} == {"good", "dent"}
     assert all(0 <= float(r["normalized_score"]) <= 1 for r in rows)
     assert len(list((out / "heatmaps").rglob("*.png"))) == 6
-    assert (out / "roc_curve.png").is_file()
+    assert (out / "roc_curve.png").is_file() and (out / "pro_curve.png").is_file()
     assert (out / "config.yaml").is_file() and (out / "model.ckpt").is_file()
 
 

@@ -1,4 +1,4 @@
-"""What a run leaves in its directory: metrics.json, scores CSV, heatmaps, ROC curve."""
+"""What a run leaves in its directory: metrics.json, scores CSV, heatmaps, ROC and PRO curves."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from adbench.metrics.regions import RegionSettings, map_regions
 from adbench.postprocess import Calibration
 from adbench.report import write_report
 from adbench.tables import format_metrics_table, format_table
-from adbench.visualize import heatmap_panel, save_panel, save_roc_curve
+from adbench.visualize import heatmap_panel, save_panel, save_pro_curve, save_roc_curve
 
 
 def write_test_outputs(
@@ -28,8 +28,8 @@ def write_test_outputs(
     roc: bool,
     geometry: dict | None = None,
 ) -> list[str]:
-    """scores.csv (file, label, defect, raw, normalised, prediction), heatmaps/, roc_curve.png;
-    notes on figures that could not be written (the scores and metrics are not lost for them)."""
+    """scores.csv (file, label, defect, raw, normalised, prediction), heatmaps/, roc_curve.png
+    and pro_curve.png (`roc`: the images with masks, when they hold a defect); notes on figures that could not be written (the scores and metrics are not lost for them)."""
     data = results.stacked()
     normalized = calibration.normalize_scores(data["scores"])
     rows = [
@@ -45,6 +45,9 @@ def write_test_outputs(
         if roc and data["labels"].min() != data["labels"].max():
             labels = data["labels"].numpy()
             save_roc_curve(out_dir / "roc_curve.png", data["scores"].numpy(), labels, "image ROC")
+        known = data["has_mask"]
+        if roc and bool(data["masks"][known].any()) and not bool(data["masks"][known].all()):
+            save_pro_curve(out_dir / "pro_curve.png", data["maps"][known], data["masks"][known])
         if heatmaps:
             masks = [
                 m if known else None

@@ -61,6 +61,8 @@ def test_every_run_ends_with_a_self_contained_report(finished_run):
     assert cells.sources and all(src.startswith("data:image/png;base64,") for src in cells.sources)
     assert not re.search(r"(src|href)=\"https?://", page)  # nothing fetched from a network
     assert "config.yaml" in page and "<script>" in page
+    assert any(caption.startswith("image ROC") for caption in cells.captions)
+    assert any(caption.startswith("pixel per-region overlap") for caption in cells.captions)
 
 
 def test_the_metrics_table_holds_metrics_json(finished_run):

@@ -1,11 +1,13 @@
-"""ROC curve figure written off-screen."""
+"""ROC and PRO curve figures written off-screen."""
 
 import matplotlib
 import numpy as np
 import pytest
+import torch
 from PIL import Image
 
-from adbench.visualize import save_roc_curve
+from adbench.metrics import aupro
+from adbench.visualize import save_pro_curve, save_roc_curve
 
 
 def test_roc_curve_png_written(tmp_path) -> None:
@@ -25,3 +27,20 @@ def test_roc_curve_single_class_raises(tmp_path) -> None:
     with pytest.raises(ValueError, match="only normal"):
         save_roc_curve(tmp_path / "roc.png", np.array([1.0, 2.0]), np.array([0, 0]), title="x")
     assert not (tmp_path / "roc.png").exists()
+
+
+def test_pro_curve_png_shows_the_aupro_of_the_metrics(tmp_path) -> None:
+    generator = torch.Generator().manual_seed(0)
+    masks = torch.zeros(4, 32, 32, dtype=torch.bool)
+    masks[0, 4:12, 4:12] = masks[1, 20:30, 2:9] = masks[1, 2:5, 25:31] = True
+    maps = torch.rand(4, 32, 32, generator=generator) + 0.6 * masks
+    area = save_pro_curve(tmp_path / "pro.png", maps, masks)
+    assert area == pytest.approx(aupro(maps, masks), abs=1e-12)
+    with Image.open(tmp_path / "pro.png") as loaded:
+        assert loaded.format == "PNG" and min(loaded.size) > 100
+
+
+def test_pro_curve_without_defect_pixels_raises(tmp_path) -> None:
+    with pytest.raises(ValueError, match="AUPRO undefined"):
+        save_pro_curve(tmp_path / "pro.png", torch.rand(2, 8, 8), torch.zeros(2, 8, 8, dtype=bool))
+    assert not (tmp_path / "pro.png").exists()

@@ -81,6 +81,11 @@ def pro_curve(pixels: SortedPixels) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate(([0.0], fpr, [1.0])), np.concatenate(([0.0], pro, [pro_at[-1]]))
 
 
+def pro_curve_of(maps: Tensor, masks: Tensor) -> tuple[np.ndarray, np.ndarray]:
+    """The exact (fpr, pro) curve of (N, H, W) raw maps against (N, H, W) masks (as `aupro`)."""
+    return pro_curve(_sorted_pixels(maps, masks))
+
+
 def sampled_pro_curve(pixels: SortedPixels, num_thresholds: int) -> tuple[np.ndarray, np.ndarray]:
     """(fpr, pro) at ``num_thresholds`` thresholds evenly spaced from the max to the min score."""
     high = max(pixels.normal[-1], pixels.anomalous[-1])

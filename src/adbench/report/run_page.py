@@ -1,5 +1,5 @@
 """report.html of one run, from what the run wrote: metrics.json, scores.csv, heatmaps/,
-roc_curve.png and config.yaml."""
+roc_curve.png, pro_curve.png and config.yaml."""
 
 from __future__ import annotations
 
@@ -53,11 +53,15 @@ def _read_scores(path: Path) -> list[dict]:
 
 
 def _figures(run_dir: Path, rows: list[dict]) -> list[str]:
-    """The ROC curve the run drew, and the histogram of normalised scores by label."""
+    """The ROC and PRO curves the run drew, and the histogram of normalised scores by label."""
     figures = []
     roc = run_dir / "roc_curve.png"
     if roc.is_file():
         figures.append(html.figure(html.png_image(roc, "ROC curve"), "image ROC (test)"))
+    pro = run_dir / "pro_curve.png"
+    if pro.is_file():
+        caption = "pixel per-region overlap against false positive rate (test)"
+        figures.append(html.figure(html.png_image(pro, "PRO curve"), caption))
     if rows:
         figures.append(
             html.figure(

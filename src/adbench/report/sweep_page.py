@@ -1,6 +1,7 @@
 """report.html of a sweep (grid, Optuna or local W&B), from its jobs' folders: the results table
 (sortable, linking each job's own page), failed jobs with their error, the mean rows, image
-AUROC per job by method, and validation against test image AUROC over the jobs."""
+AUROC per job by method, validation against test image AUROC over the jobs, and for an Optuna
+study the optimisation history and parameter importances its sweeper drew."""
 
 from __future__ import annotations
 
@@ -12,6 +13,12 @@ from matplotlib.figure import Figure
 
 from adbench.report import html
 from adbench.sweeps.results_table import FAILED, JobResult, table_rows
+from hydra_plugins.adbench_optuna_sweeper._plots import HISTORY_FILE, IMPORTANCES_FILE
+
+OPTUNA_PLOTS = {  # drawn into the sweep folder by adbench's Optuna sweeper
+    HISTORY_FILE: "Optuna: the objective of every trial and the best so far",
+    IMPORTANCES_FILE: "Optuna: how much each parameter mattered to the objective (fANOVA)",
+}
 
 
 def sweep_report(sweep_dir: Path, jobs: Sequence[JobResult]) -> str:
@@ -36,6 +43,11 @@ def sweep_report(sweep_dir: Path, jobs: Sequence[JobResult]) -> str:
         figures.append(
             html.figure(scatter, "does the validation AUROC a sweep optimises track test?")
         )
+    figures += [
+        html.figure(html.png_image(path, caption), caption)
+        for name, caption in OPTUNA_PLOTS.items()
+        if (path := sweep_dir / name).is_file()
+    ]
     if figures:
         sections.append(html.section("Figures", *figures))
     return html.page(f"sweep {sweep_dir.name}: {len(jobs)} jobs", sections)

@@ -1,4 +1,4 @@
-"""ROC curve figures, rendered off-screen without touching matplotlib's global backend."""
+"""ROC and PRO curve figures, rendered off-screen without touching matplotlib's global backend."""
 
 from __future__ import annotations
 
@@ -10,6 +10,10 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from adbench.metrics import area_under_roc, roc_curve
+from adbench.metrics.aupro import area_up_to, pro_curve_of
+from adbench.metrics.evaluate import PIXEL_AUPRO_FPR_LIMIT
+
+PLOTTED_POINTS = 4000  # a curve of millions of pixels' thresholds, thinned for drawing
 
 
 def save_roc_curve(path: str | Path, scores: np.ndarray, labels: np.ndarray, title: str) -> None:
@@ -29,6 +33,32 @@ def save_roc_curve(path: str | Path, scores: np.ndarray, labels: np.ndarray, tit
     axes.set_title(title)
     axes.set_aspect("equal")
     axes.legend(loc="lower right")
+    _save(figure, path)
+
+
+def save_pro_curve(path: str | Path, maps: torch.Tensor, masks: torch.Tensor) -> float:
+    """Save the per-region-overlap curve of (N, H, W) raw maps against masks: PRO against the
+    normal pixels' FPR, with the AUPRO of the shaded part (FPR up to 0.3) in the legend, which
+    is returned. Raises ValueError without anomalous or without normal pixels."""
+    fpr, pro = pro_curve_of(maps, masks)
+    area = area_up_to(fpr, pro, PIXEL_AUPRO_FPR_LIMIT) / PIXEL_AUPRO_FPR_LIMIT
+    step = max(1, fpr.size // PLOTTED_POINTS)
+    figure = Figure(figsize=(4.5, 4.5), dpi=100)
+    FigureCanvasAgg(figure)
+    axes = figure.add_subplot()
+    axes.plot(np.append(fpr[::step], fpr[-1]), np.append(pro[::step], pro[-1]), lw=2,
+              label=f"AUPRO (FPR <= {PIXEL_AUPRO_FPR_LIMIT}) = {area:.4f}")  # fmt: skip
+    axes.axvspan(0, PIXEL_AUPRO_FPR_LIMIT, color="grey", alpha=0.15)
+    axes.set(xlim=(0, 1), ylim=(0, 1.01), xlabel="False positive rate (normal pixels)",
+             ylabel="Per-region overlap")  # fmt: skip
+    axes.set_title("pixel PRO curve")
+    axes.set_aspect("equal")
+    axes.legend(loc="lower right")
+    _save(figure, path)
+    return area
+
+
+def _save(figure: Figure, path: str | Path) -> None:
     figure.tight_layout()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -54,6 +54,7 @@ class OptunaSweeper(Sweeper):
         )
 
     def sweep(self, arguments: list[str]) -> Any:
+        from ._plots import write_plots
         from ._search_space import build_search_space
         from ._study import StudyRunner, StudySettings, directions_of, write_results
 
@@ -69,4 +70,5 @@ class OptunaSweeper(Sweeper):
         )
         study = runner.run(self.config)
         write_results(study, str(self.config.hydra.sweep.dir))
+        write_plots(study, str(self.config.hydra.sweep.dir))
         return study
