@@ -29,7 +29,8 @@ def write_test_outputs(
     geometry: dict | None = None,
 ) -> list[str]:
     """scores.csv (file, label, defect, raw, normalised, prediction), heatmaps/, roc_curve.png
-    and pro_curve.png (`roc`: the images with masks, when they hold a defect); notes on figures that could not be written (the scores and metrics are not lost for them)."""
+    and pro_curve.png (`roc`: the images with masks, when they hold a defect); notes on figures
+    that could not be written (the scores and metrics are not lost for them)."""
     data = results.stacked()
     normalized = calibration.normalize_scores(data["scores"])
     rows = [
