@@ -35,11 +35,11 @@ def with_defect(image: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray
     return out, mask
 
 
-def write_mvtec_tree(root: Path) -> Path:
-    """root/cat in MVTec layout: 10 train normals, 3 test normals, 3 'dent' anomalies + masks;
-    returns root."""
-    rng = np.random.default_rng(0)
-    base = root / "cat"
+def write_mvtec_tree(root: Path, category: str = "cat", seed: int = 0) -> Path:
+    """root/category in MVTec layout: 10 train normals, 3 test normals, 3 'dent' anomalies +
+    masks; returns root."""
+    rng = np.random.default_rng(seed)
+    base = root / category
     for i in range(10):
         write_image(base / "train" / "good" / f"{i:03d}.png", textured(rng))
     for i in range(3):

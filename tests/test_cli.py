@@ -89,13 +89,15 @@ def test_output_dir_in_a_multirun_is_refused(tmp_path):
     assert_one_line_error(run_cli("-m", "seed=0,1", cwd=tmp_path), "hydra.sweep.dir=DIR")
 
 
-@pytest.mark.parametrize("key", ["category", "root"])
-def test_a_list_where_one_value_is_expected_is_named(tmp_path, key):
-    values = {"root": str(tmp_path), "category": "cat"} | {key: "[a,b]"}
-    result = run_cli(
-        "dataset=mvtec", *(f"dataset.{k}={v}" for k, v in values.items()), cwd=tmp_path
-    )
-    assert_one_line_error(result, f"dataset.{key}=['a', 'b'] is a list", f"-m dataset.{key}=A,B")
+def test_a_list_where_one_value_is_expected_is_named(tmp_path):
+    result = run_cli("dataset=mvtec", "dataset.root=[a,b]", "dataset.category=cat", cwd=tmp_path)
+    assert_one_line_error(result, "dataset.root=['a', 'b'] is a list", "-m dataset.root=A,B")
+
+
+def test_a_missing_class_of_several_is_named(mvtec_tree, tmp_path):
+    result = run_cli("dataset=mvtec", f"dataset.root={mvtec_tree}", "dataset.category=[cat,dog]",
+                     cwd=tmp_path)  # fmt: skip
+    assert_one_line_error(result, "no category 'dog'", "found categories: cat")
 
 
 def test_help_lists_the_groups_a_user_picks_and_hydras_flags(tmp_path):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import torch
-from omegaconf import DictConfig
+from omegaconf import DictConfig, ListConfig
 
 from adbench.data.geometry import geometry_of, resize_transform
 from adbench.image_files import read_image
@@ -13,11 +13,14 @@ from adbench.io import write_csv_atomic, write_json_atomic
 from adbench.methods.base import AnomalyModule
 from adbench.methods.results import EvalResults, TestOutcome
 from adbench.metrics.detector_file import write_coco_boxes
+from adbench.metrics.evaluate import AD_MEAN_PARTS
 from adbench.metrics.regions import RegionSettings, map_regions
 from adbench.postprocess import Calibration
 from adbench.report import write_report
 from adbench.tables import format_metrics_table, format_table
 from adbench.visualize import heatmap_panel, save_panel, save_pro_curve, save_roc_curve
+
+CLASS_COLUMNS = (*AD_MEAN_PARTS, "ad_mean")  # the per-class table: the multi-class benchmarks'
 
 
 def write_test_outputs(
@@ -28,9 +31,10 @@ def write_test_outputs(
     roc: bool,
     geometry: dict | None = None,
 ) -> list[str]:
-    """scores.csv (file, label, defect, raw, normalised, prediction), heatmaps/, roc_curve.png
-    and pro_curve.png (`roc`: the images with masks, when they hold a defect); notes on figures
-    that could not be written (the scores and metrics are not lost for them)."""
+    """scores.csv (file, label, defect, raw, normalised, prediction; and class in a run over
+    several), heatmaps/ (heatmaps/CLASS/ for several), roc_curve.png and pro_curve.png (`roc`:
+    the images with masks, when they hold a defect); notes on figures that could not be written
+    (the scores and metrics are not lost for them)."""
     data = results.stacked()
     normalized = calibration.normalize_scores(data["scores"])
     rows = [
@@ -41,6 +45,11 @@ def write_test_outputs(
         )
     ]  # fmt: skip
     header = ["file", "label", "defect_type", "raw_score", "normalized_score", "prediction"]
+    folders = results.defect_types
+    if results.classes():
+        header.append("class")
+        rows = [[*row, group] for row, group in zip(rows, results.groups, strict=True)]
+        folders = [f"{group}/{kind}" for group, kind in zip(results.groups, folders, strict=True)]
     write_csv_atomic(out_dir / "scores.csv", header, rows)
     try:
         if roc and data["labels"].min() != data["labels"].max():
@@ -60,7 +69,7 @@ def write_test_outputs(
                 data["maps"],
                 calibration,
                 masks,
-                results.defect_types,
+                folders,
                 geometry,
             )
     except OSError as error:
@@ -136,6 +145,7 @@ def write_test_report(
         "model": module.name,
         "dataset": dataset_name(cfg),
         "metrics": test.metrics,
+        **({"classes": test.per_class} if test.per_class else {}),
         **context,
         "notes": test.notes + figure_notes,
         "calibration": module.calibration.as_dict(),
@@ -147,6 +157,8 @@ def write_test_report(
     }
     write_json_atomic(out_dir / "metrics.json", summary)
     print(format_metrics_table(test.metrics, title=f"{module.name} on {summary['dataset']}"))
+    if test.per_class:
+        print(class_table(test.metrics, test.per_class))
     if "detector_region_f1_at_threshold" in test.metrics:
         print(comparison_table(test.metrics, module.name, cfg.eval.compare_to))
     for note in summary["notes"]:
@@ -157,6 +169,14 @@ def write_test_report(
         except Exception as error:  # the results stand without their page
             print(f"note: report.html not written: {type(error).__name__}: {error}")
     print(f"outputs: {out_dir}")
+
+
+def class_table(overall: dict[str, float], per_class: dict[str, dict[str, float]]) -> str:
+    """A row per class of a run over several, then the overall row, in the headline metrics."""
+    columns = [key for key in CLASS_COLUMNS if key in overall]
+    rows = [[name, *(figures.get(key) for key in columns)] for name, figures in per_class.items()]
+    rows.append(["all classes", *(overall[key] for key in columns)])
+    return format_table(["class", *columns], rows, title="Per class (one model)")
 
 
 def comparison_table(metrics: dict[str, float], method: str, other: str) -> str:
@@ -172,8 +192,11 @@ def comparison_table(metrics: dict[str, float], method: str, other: str) -> str:
 
 
 def dataset_name(cfg: DictConfig) -> str:
-    """e.g. `mvtec/bottle`: the datamodule's kind and its category."""
+    """e.g. `mvtec/bottle`: the datamodule's kind and its category (`mvtec/bottle+cable` for a
+    model over several)."""
     category = cfg.dataset.get("category")
+    if isinstance(category, ListConfig):
+        category = "+".join(map(str, category))
     return f"{cfg.dataset._target_.rsplit('.', 1)[-1].removesuffix('DataModule').lower()}" + (
         f"/{category}" if category else ""
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import ClassVar
 
@@ -215,16 +216,44 @@ def require_single(**values: object) -> None:
             )
 
 
-class MVTecDataModule(AnomalyDataModule):
-    """`dataset=mvtec dataset.root=DIR dataset.category=bottle`."""
+def categories_of(category: str | Sequence[str]) -> tuple[str, ...]:
+    """`dataset.category` as the classes one model covers: a name, or a list of distinct names."""
+    if isinstance(category, str):
+        return (category,)
+    names = tuple(category)
+    if not names or len(set(names)) != len(names) or not all(isinstance(n, str) for n in names):
+        raise AdbenchError(
+            f"dataset.category={list(names)}: give one class or a list of distinct class names, "
+            "e.g. dataset.category=[bottle,cable]"
+        )
+    return names
 
-    def __init__(self, root: str, category: str, **kwargs) -> None:
+
+def scan_classes(root: Path | str, categories: Sequence[str]) -> tuple[list[Sample], list[Sample]]:
+    """Train and test samples of one or several categories of an MVTec-layout tree; with
+    several, each sample names its class (Sample.group) and one model covers their union."""
+    if len(categories) == 1:
+        return scan_mvtec(root, categories[0])
+    train: list[Sample] = []
+    test: list[Sample] = []
+    for category in categories:
+        part_train, part_test = scan_mvtec(root, category)
+        train += [replace(sample, group=category) for sample in part_train]
+        test += [replace(sample, group=category) for sample in part_test]
+    return train, test
+
+
+class MVTecDataModule(AnomalyDataModule):
+    """`dataset=mvtec dataset.root=DIR dataset.category=bottle` (or `=[bottle,cable]`: one model
+    over both classes, metrics per class and overall)."""
+
+    def __init__(self, root: str, category: str | Sequence[str], **kwargs) -> None:
         super().__init__(**kwargs)
-        require_single(root=root, category=category)
-        self.root, self.category = root, category
+        require_single(root=root)
+        self.root, self.categories = root, categories_of(category)
 
     def scan(self) -> tuple[list[Sample], list[Sample]]:
-        return scan_mvtec(self.root, self.category)
+        return scan_classes(self.root, self.categories)
 
 
 class GeneratedDataModule(AnomalyDataModule):
@@ -242,7 +271,7 @@ class GeneratedDataModule(AnomalyDataModule):
     def __init__(
         self,
         root: str,
-        category: str,
+        category: str | Sequence[str],
         source_size: int | None = None,
         n_train: int | None = None,
         n_test_good: int | None = None,
@@ -250,8 +279,8 @@ class GeneratedDataModule(AnomalyDataModule):
         **kwargs,
     ) -> None:
         super().__init__(**kwargs)
-        require_single(root=root, category=category)
-        self.root, self.category = root, category
+        require_single(root=root)
+        self.root, self.categories = root, categories_of(category)
         given = {
             "source_size": source_size,
             "n_train": n_train,
@@ -272,11 +301,12 @@ class GeneratedDataModule(AnomalyDataModule):
         return Path(self.root).expanduser() / key
 
     def prepare_data(self) -> None:
-        self.ensure(self.tree_root, self.category, seed=self.seed, **self.generation)
+        for category in self.categories:
+            self.ensure(self.tree_root, category, seed=self.seed, **self.generation)
 
     def scan(self) -> tuple[list[Sample], list[Sample]]:
         self.prepare_data()
-        return scan_mvtec(self.tree_root, self.category)
+        return scan_classes(self.tree_root, self.categories)
 
 
 class SyntheticDataModule(GeneratedDataModule):

@@ -81,6 +81,7 @@ class AnomalyDataset(Dataset):
             or sample.defect_type == SYNTHETIC,
             "path": str(sample.image),
             "defect_type": sample.defect_type,
+            "group": sample.group,
             "original_size": torch.tensor([height, width]),
         }
         if self.synthesizer is not None:

@@ -12,12 +12,14 @@ NORMAL = "good"
 
 @dataclass(frozen=True)
 class Sample:
-    """One image: its file, label (0 normal, 1 anomalous), optional mask and defect type."""
+    """One image: its file, label (0 normal, 1 anomalous), optional mask and defect type, and
+    its class when one run covers several (`dataset.category=[a,b]`; "" otherwise)."""
 
     image: Path
     label: int
     mask: Path | None = None
     defect_type: str = NORMAL
+    group: str = ""
 
 
 def list_images(directory: Path, extensions: tuple[str, ...] = IMAGE_EXTENSIONS) -> list[Path]:

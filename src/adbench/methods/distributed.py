@@ -121,6 +121,7 @@ def merge_eval_results(per_rank: Sequence[EvalResults], length: int) -> EvalResu
     merged = EvalResults(
         paths=[per_rank[r].paths[i] for r, i in order],
         defect_types=[per_rank[r].defect_types[i] for r, i in order],
+        groups=[per_rank[r].groups[i] for r, i in order],
     )
     for key in ("labels", "scores", "maps", "masks", "has_mask"):
         if all(key in part for part in stacked if part):

@@ -23,6 +23,7 @@ class EvalResults:
 
     paths: list[str] = field(default_factory=list)
     defect_types: list[str] = field(default_factory=list)
+    groups: list[str] = field(default_factory=list)  # each image's class ("": one class)
     labels: list[torch.Tensor] = field(default_factory=list)
     scores: list[torch.Tensor] = field(default_factory=list)
     maps: list[torch.Tensor] = field(default_factory=list)
@@ -32,6 +33,7 @@ class EvalResults:
     def add(self, batch: dict, scores: torch.Tensor, maps: torch.Tensor) -> None:
         self.paths += list(batch["path"])
         self.defect_types += list(batch.get("defect_type", ["unknown"] * len(scores)))
+        self.groups += list(batch.get("group", [""] * len(scores)))
         self.scores.append(scores.detach().float().cpu())
         self.maps.append(maps.detach().float().cpu()[:, 0])
         if "label" in batch:
@@ -41,6 +43,24 @@ class EvalResults:
 
     def __len__(self) -> int:
         return len(self.paths)
+
+    def classes(self) -> list[str]:
+        """The classes of a run over several (dataset.category=[a,b]), in order; [] for one."""
+        names = list(dict.fromkeys(self.groups))
+        return names if len(names) > 1 or (names and names[0]) else []
+
+    def subset(self, keep: list[int]) -> EvalResults:
+        """The results of the images at `keep` (indices into this pass, in that order)."""
+        data = self.stacked()
+        part = EvalResults(
+            paths=[self.paths[i] for i in keep],
+            defect_types=[self.defect_types[i] for i in keep],
+            groups=[self.groups[i] for i in keep],
+        )
+        index = torch.as_tensor(keep, dtype=torch.long)
+        for key, tensor in data.items():
+            getattr(part, key).append(tensor[index])
+        return part
 
     def stacked(self) -> dict[str, torch.Tensor]:
         """Concatenated tensors: scores (N,), maps (N,H,W), and labels/masks when known."""
@@ -60,9 +80,10 @@ class TestOutcome:
 
     __test__ = False  # not a pytest test class
 
-    results: EvalResults  # per image: path, defect type, label, raw score, map, mask
+    results: EvalResults  # per image: path, defect type, class, label, raw score, map, mask
     metrics: dict[str, float]
     notes: list[str] = field(default_factory=list)
+    per_class: dict[str, dict[str, float]] = field(default_factory=dict)  # several classes
     seconds: float = 0.0
 
 
@@ -70,10 +91,12 @@ def compute_metrics(
     results: EvalResults,
     calibration: Calibration | None = None,
     regions: RegionSettings | None = None,
+    detector_boxes: list | None = None,
 ) -> tuple[dict[str, float], list[str]]:
     """Image metrics, and pixel metrics over the images that have exact masks; with a fitted
     calibration also F1, precision and recall at its thresholds, and with `regions` the region
-    metrics at that threshold (metrics/regions.py).
+    metrics at that threshold (metrics/regions.py), beside those of the detector boxes of
+    `regions.compare_to` (read here unless given, one list per image).
 
     Returns the metrics and notes on what was skipped and why (never a faked figure).
     """
@@ -108,10 +131,32 @@ def compute_metrics(
             threshold = calibration.raw_map_value(regions.threshold)
             other = None
             if regions.compare_to:  # its boxes on every test image, then those with masks
-                boxes = read_detector_boxes(regions.compare_to, results.paths)
+                boxes = detector_boxes
+                if boxes is None:
+                    boxes = read_detector_boxes(regions.compare_to, results.paths)
                 other = [found for found, known in zip(boxes, with_mask, strict=True) if known]
             metrics |= region_metrics(maps, masks, threshold, regions.min_area, other)
     return metrics | ad_mean(metrics), notes
+
+
+def compute_class_metrics(
+    results: EvalResults,
+    calibration: Calibration | None = None,
+    regions: RegionSettings | None = None,
+) -> tuple[dict[str, dict[str, float]], list[str]]:
+    """compute_metrics for each class of a run over several (dataset.category=[a,b]), with the
+    one calibration they share; {} for a run over one class. Notes name their class."""
+    boxes = None
+    if regions is not None and regions.compare_to and results.classes():
+        boxes = read_detector_boxes(regions.compare_to, results.paths)
+    per_class, notes = {}, []
+    for name in results.classes():
+        keep = [index for index, group in enumerate(results.groups) if group == name]
+        chosen = [boxes[index] for index in keep] if boxes is not None else None
+        metrics, class_notes = compute_metrics(results.subset(keep), calibration, regions, chosen)
+        per_class[name] = metrics
+        notes += [f"class {name}: {note}" for note in class_notes]
+    return per_class, notes
 
 
 def flat_calibration_notes(calibration: Calibration) -> list[str]:

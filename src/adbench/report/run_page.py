@@ -110,7 +110,7 @@ def _galleries(run_dir: Path, rows: list[dict]) -> list[str]:
         panels = [
             html.figure(
                 html.png_image(panel, Path(row["file"]).name),
-                f"{Path(row['file']).name} ({row['defect_type']}): score {score(row):.3f}",
+                f"{Path(row['file']).name} ({_kind(row)}): score {score(row):.3f}",
             )
             for row in chosen[:GALLERY_SIZE]
             if (panel := _panel(run_dir, row)) is not None
@@ -120,7 +120,13 @@ def _galleries(run_dir: Path, rows: list[dict]) -> list[str]:
     return sections
 
 
+def _kind(row: dict) -> str:
+    """The defect type, after the class in a run over several."""
+    return f"{row['class']}/{row['defect_type']}" if row.get("class") else row["defect_type"]
+
+
 def _panel(run_dir: Path, row: dict) -> Path | None:
     """The heatmap panel the run wrote for this image, if it did."""
-    panel = run_dir / "heatmaps" / row["defect_type"] / f"{Path(row['file']).stem}.png"
+    folder = run_dir / "heatmaps" / row.get("class", "") / row["defect_type"]
+    panel = folder / f"{Path(row['file']).stem}.png"
     return panel if panel.is_file() else None

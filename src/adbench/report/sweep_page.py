@@ -23,11 +23,12 @@ OPTUNA_PLOTS = {  # drawn into the sweep folder by adbench's Optuna sweeper
 
 def sweep_report(sweep_dir: Path, jobs: Sequence[JobResult]) -> str:
     header, rows = table_rows(jobs)
-    for row, job in zip(rows, jobs, strict=False):  # the job rows come first, then the means
+    for row, job in zip(rows, jobs, strict=False):  # job rows first, then classes, then means
         page = job.directory / "report.html"
         if page.is_file():
             row[0] = html.Link(row[0]).to(str(page.relative_to(sweep_dir)))
-    job_rows, mean_rows = rows[: len(jobs)], rows[len(jobs) :]
+    body = len(jobs) + sum(len(job.classes) for job in jobs)
+    job_rows, mean_rows = rows[:body], rows[body:]
     sections = [html.section("Results", html.table(header, job_rows, footer=mean_rows))]
     failed = [[job.label, job.error] for job in jobs if job.status == FAILED]
     if failed:

@@ -1,5 +1,6 @@
-"""One table for a whole multirun: a row per job, a column per metric, and the mean row
-(plus a mean row per model when models are swept together with other keys).
+"""One table for a whole multirun: a row per job, a column per metric, a row per class of the
+jobs that trained one model over several (dataset.category=[a,b]), and the mean row (plus a
+mean row per model when models are swept together with other keys).
 
 Jobs are found on disk (every folder with Hydra's .hydra/overrides.yaml under the sweep dir), so
 the table works whatever launcher ran them. A job's metrics come from its metrics.json; a failed
@@ -50,6 +51,7 @@ class JobResult:
     metrics: dict[str, float] = field(default_factory=dict)
     error: str = ""
     model: str | None = None  # the swept model choice, if the sweep varies `model`
+    classes: dict[str, dict[str, float]] = field(default_factory=dict)  # one model, several
 
 
 def _read_yaml(path: Path):
@@ -80,8 +82,11 @@ def read_job(directory: Path, keys: Sequence[str]) -> JobResult:
     metrics_file = directory / "metrics.json"
     if not metrics_file.is_file():
         return JobResult(num, label, directory, NO_METRICS, model=model)
-    metrics = _metrics(json.loads(metrics_file.read_text()))
-    return JobResult(num, label, directory, OK, metrics, model=model)
+    summary = json.loads(metrics_file.read_text())
+    classes = {
+        name: _metrics({"metrics": values}) for name, values in summary.get("classes", {}).items()
+    }
+    return JobResult(num, label, directory, OK, _metrics(summary), model=model, classes=classes)
 
 
 def collect_jobs(sweep_dir: str | Path, keys: Sequence[str]) -> list[JobResult]:
@@ -109,7 +114,8 @@ def _mean(values: list[float]) -> float | None:
 
 
 def table_rows(jobs: Sequence[JobResult]) -> tuple[list[str], list[list]]:
-    """Header and rows (job, status, metrics..., error), then the means over the ok jobs: one
+    """Header and rows (job, status, metrics..., error), then a row per class of each job over
+    several (status `class`), then the means over the ok jobs (not over their classes): one
     per model when the sweep varies the model and other keys, then the overall mean. The error
     column only when a job failed."""
     columns = metric_columns(jobs)
@@ -119,6 +125,12 @@ def table_rows(jobs: Sequence[JobResult]) -> tuple[list[str], list[list]]:
         [job.label, job.status, *(job.metrics.get(c) for c in columns)]
         + ([job.error] if errors else [])
         for job in jobs
+    ]
+    rows += [
+        [f"{job.label} / {name}", "class", *(figures.get(c) for c in columns)]
+        + ([""] if errors else [])
+        for job in jobs
+        for name, figures in job.classes.items()
     ]
     models = list(dict.fromkeys(job.model for job in jobs if job.model))
     groups = [(f"mean {model}", [job for job in jobs if job.model == model]) for model in models]

@@ -10,7 +10,12 @@ import lightning as L
 
 from adbench.methods.base import AnomalyModule
 from adbench.methods.distributed import gather_eval_results
-from adbench.methods.results import EvalResults, TestOutcome, compute_metrics
+from adbench.methods.results import (
+    EvalResults,
+    TestOutcome,
+    compute_class_metrics,
+    compute_metrics,
+)
 from adbench.metrics.regions import RegionSettings
 
 
@@ -29,9 +34,13 @@ class _Collector(L.Callback):
     def on_test_epoch_end(self, trainer: L.Trainer, module: AnomalyModule) -> None:
         results = gather_eval_results(self.results, trainer.test_dataloaders)
         metrics, notes = compute_metrics(results, module.calibration, self.regions)
+        per_class, class_notes = compute_class_metrics(results, module.calibration, self.regions)
         for key, value in metrics.items():
             module.log(f"test_{key}", value)
-        self.outcome = TestOutcome(results, metrics, notes)
+        for name, figures in per_class.items():
+            for key, value in figures.items():
+                module.log(f"test_{name}/{key}", value)
+        self.outcome = TestOutcome(results, metrics, notes + class_notes, per_class)
 
 
 def run_test_pass(
