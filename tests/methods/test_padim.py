@@ -13,6 +13,7 @@ from adbench.methods.padim.gaussian import (
     mahalanobis,
     whitening_from_cholesky,
 )
+from adbench.methods.padim.leave_one_out import LeaveOneOutGaussians
 
 
 def test_incremental_covariance_equals_direct_computation():
@@ -29,6 +30,40 @@ def test_incremental_covariance_equals_direct_computation():
         covariance = torch.linalg.inv(w @ w.T)  # W W^T is the inverse covariance
         assert torch.allclose(covariance, expected, atol=1e-3)
         assert torch.allclose(mean[position].double(), samples.mean(0), atol=1e-5)
+
+
+def test_shrinkage_mixes_each_position_with_the_pooled_covariance():
+    torch.manual_seed(0)
+    features = torch.randn(8, 4, 5) * torch.arange(1, 6)  # positions differ in spread
+    accumulator = PositionGaussianAccumulator()
+    accumulator.add(features)
+    _, whitening = accumulator.solve(eps=0.01, shrinkage=0.3)
+    own = torch.stack([torch.cov(features[:, :, p].double().T) for p in range(5)])
+    expected = 0.7 * own + 0.3 * own.mean(0) + 0.01 * torch.eye(4, dtype=torch.float64)
+    w = whitening.double()
+    assert torch.allclose(torch.linalg.inv(w @ w.transpose(1, 2)), expected, atol=1e-3)
+
+
+def test_out_of_fold_with_shrinkage_refits_each_position_without_the_image():
+    """Each position's own covariance and mean are refitted without image s; the pooled part
+    stays as fitted on all images (what the docstring of leave_one_out.py states)."""
+    torch.manual_seed(2)
+    n, dims, positions, weight, eps = 7, 3, 4, 0.4, 0.01
+    features = torch.randn(n, dims, positions).double()
+    accumulator = PositionGaussianAccumulator()
+    accumulator.add(features)
+    mean, scatter = accumulator.moments()
+    loo = LeaveOneOutGaussians.fit(features, mean, scatter, eps, weight)
+    query = features[3:4] + 0.5
+    measured = loo.distances(query.float(), torch.tensor([3]))[0]
+    pooled = torch.stack([torch.cov(features[:, :, p].T) for p in range(positions)]).mean(0)
+    others = torch.cat([features[:3], features[4:]])
+    for p in range(positions):
+        covariance = (1 - weight) * torch.cov(others[:, :, p].T) + weight * pooled
+        covariance += eps * torch.eye(dims, dtype=torch.float64)
+        delta = query[0, :, p] - others[:, :, p].mean(0)
+        expected = (delta @ torch.linalg.inv(covariance) @ delta).sqrt()
+        assert measured[p].item() == pytest.approx(expected.item(), rel=1e-4)
 
 
 def test_mahalanobis_matches_explicit_inverse():

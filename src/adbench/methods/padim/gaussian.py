@@ -35,10 +35,25 @@ class PositionGaussianAccumulator:
         mean = self.sum / self.count
         return mean, self.outer - self.count * mean.unsqueeze(2) * mean.unsqueeze(1)
 
-    def solve(self, eps: float) -> tuple[torch.Tensor, torch.Tensor]:
-        """Means (P, D) and whitening matrices W (P, D, D) of covariance + eps * I."""
+    def solve(self, eps: float, shrinkage: float = 0.0) -> tuple[torch.Tensor, torch.Tensor]:
+        """Means (P, D) and whitening matrices W (P, D, D) of the covariance shrunk towards
+        the pooled one (`shrink_to_pooled`) + eps * I."""
         mean, scatter = self.moments()
-        return mean.float(), regularised_whitening(scatter / (self.count - 1), eps).float()
+        covariance = shrink_to_pooled(scatter / (self.count - 1), shrinkage)
+        return mean.float(), regularised_whitening(covariance, eps).float()
+
+
+def shrink_to_pooled(covariance: torch.Tensor, weight: float) -> torch.Tensor:
+    """(1 - weight) * each position's covariance + weight * their mean over the positions.
+
+    A position's covariance is estimated from as many samples as training images (often fewer
+    than feature channels); the pooled within-position covariance, from all positions, is well
+    estimated but ignores where a feature sits. Shrinking towards it keeps each position's own
+    mean and the directions it varies in, with the pooled shape filling in what a few dozen
+    images cannot tell."""
+    if weight == 0:
+        return covariance
+    return (1 - weight) * covariance + weight * covariance.mean(dim=0, keepdim=True)
 
 
 def regularised_whitening(covariance: torch.Tensor, eps: float) -> torch.Tensor:

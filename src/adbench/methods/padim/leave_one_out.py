@@ -1,13 +1,16 @@
 """PaDiM out of fold: each training image's distance to the Gaussians fitted without it.
 
 Removing training image s (features x_s, n images in all, d = x_s - mean) from a position's
-fit moves the mean to mean - d / (n - 1) and the covariance to
+fit moves the mean to mean - d / (n - 1) and the covariance, shrunk with weight w towards the
+pooled covariance S (gaussian.shrink_to_pooled), to
 
-    C_-s = B - k d d^T,   B = scatter / (n - 2) + eps * I,   k = n / ((n - 1) (n - 2)),
+    C_-s = B - k d d^T,   B = (1 - w) scatter / (n - 2) + w S + eps * I,
+    k = (1 - w) n / ((n - 1) (n - 2)),
 
-a rank-one downdate of one shared matrix B. Sherman-Morrison then gives the Mahalanobis
-distance of any feature y to that leave-one-out Gaussian from B's whitening W alone: with
-u = (y - mean + d / (n - 1)) @ W and v = d @ W,
+a rank-one downdate of one shared matrix B. S, the mean over all positions, is kept as fitted
+on all n images: image s weighs 1/n in it, spread over every position. Sherman-Morrison then
+gives the Mahalanobis distance of any feature y to that leave-one-out Gaussian from B's
+whitening W alone: with u = (y - mean + d / (n - 1)) @ W and v = d @ W,
 
     dist^2 = |u|^2 + k (u . v)^2 / (1 - k |v|^2).
 
@@ -30,13 +33,19 @@ class LeaveOneOutGaussians:
     """The shared whitening of B and each training image's whitened offset v."""
 
     count: int
+    downdate: float  # k
     mean: torch.Tensor  # (P, D) mean of all training images
     whitening: torch.Tensor  # (P, D, D) whitening of B
     offsets: torch.Tensor  # (n, P, D) v of each training image, in training-item order
 
     @classmethod
     def fit(
-        cls, features: torch.Tensor, mean: torch.Tensor, scatter: torch.Tensor, eps: float
+        cls,
+        features: torch.Tensor,
+        mean: torch.Tensor,
+        scatter: torch.Tensor,
+        eps: float,
+        shrinkage: float = 0.0,
     ) -> LeaveOneOutGaussians:
         """From the n training images' (n, D, P) features and their moments (float64)."""
         count = len(features)
@@ -45,19 +54,21 @@ class LeaveOneOutGaussians:
                 f"PaDiM out of fold needs at least 3 training images, got {count}: add "
                 "images or set model.out_of_fold=false"
             )
-        whitening = regularised_whitening(scatter / (count - 2), eps)
+        pooled = scatter.mean(dim=0, keepdim=True) / (count - 1)
+        shared = (1 - shrinkage) * scatter / (count - 2) + shrinkage * pooled
+        whitening = regularised_whitening(shared, eps)
         offsets = whiten(features.double(), mean, whitening).transpose(0, 1)  # (n, P, D)
-        return cls(count, mean.float(), whitening.float(), offsets.float().contiguous())
+        downdate = (1 - shrinkage) * count / ((count - 1) * (count - 2))
+        return cls(count, downdate, mean.float(), whitening.float(), offsets.float().contiguous())
 
     def to(self, device: torch.device) -> LeaveOneOutGaussians:
         move = {name: getattr(self, name).to(device) for name in ("mean", "whitening", "offsets")}
-        return LeaveOneOutGaussians(self.count, **move)
+        return LeaveOneOutGaussians(self.count, self.downdate, **move)
 
     def distances(self, features: torch.Tensor, sources: torch.Tensor) -> torch.Tensor:
         """Distances (B, P) of (B, D, P) features, each to the fit without its `sources` image
         (a training-item index; every source must be one)."""
-        n = self.count
-        k = n / ((n - 1) * (n - 2))
+        n, k = self.count, self.downdate
         v = self.offsets[sources].transpose(0, 1).double()  # (P, B, D)
         u = whiten(features, self.mean, self.whitening).double() + v / (n - 1)
         along = (u * v).sum(dim=2)

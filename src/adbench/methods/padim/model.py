@@ -1,5 +1,5 @@
-"""PaDiM as a pure torch module (Defard et al., ICPR 2020): per-position Gaussians over a
-random subset of concatenated backbone features, Mahalanobis distance maps."""
+"""PaDiM as a pure torch module (Defard et al., ICPR 2020): per-position Gaussians over the
+concatenated backbone features (or a seeded random subset of them), Mahalanobis distance maps."""
 
 from __future__ import annotations
 
@@ -22,16 +22,18 @@ class PadimModel(nn.Module):
     def __init__(
         self,
         extractor: FeatureExtractor,
-        n_features: int = 100,
+        n_features: int | None = None,
         eps: float = 0.01,
+        covariance_shrinkage: float = 0.0,
         smoothing_sigma: float = 4.0,
         seed: int = 0,
     ) -> None:
         super().__init__()
         self.extractor = extractor
         self.eps = eps
+        self.covariance_shrinkage = covariance_shrinkage
         total = sum(extractor.channels)
-        n_features = min(n_features, total)
+        n_features = total if n_features is None else min(n_features, total)
         generator = torch.Generator().manual_seed(seed)
         index = torch.randperm(total, generator=generator)[:n_features].sort().values
         self.register_buffer("feature_index", index)
@@ -72,14 +74,16 @@ class PadimModel(nn.Module):
         """Solve the accumulated statistics; the accumulator is emptied. `out_of_fold`: the
         (n, D, P) features of all n accumulated images, for scoring each without itself."""
         device = self.feature_index.device
-        mean, whitening = self.accumulator.solve(self.eps)
+        mean, whitening = self.accumulator.solve(self.eps, self.covariance_shrinkage)
         self.mean, self.whitening = mean.to(device), whitening.to(device)
         self.leave_one_out = None
         if out_of_fold is not None:
             if len(out_of_fold) != self.accumulator.count:
                 raise ValueError(f"{len(out_of_fold)} features for {self.accumulator.count} images")
             moments = self.accumulator.moments()
-            self.leave_one_out = LeaveOneOutGaussians.fit(out_of_fold, *moments, self.eps)
+            self.leave_one_out = LeaveOneOutGaussians.fit(
+                out_of_fold, *moments, self.eps, self.covariance_shrinkage
+            )
             self.leave_one_out = self.leave_one_out.to(device)
         self.accumulator = PositionGaussianAccumulator()
 

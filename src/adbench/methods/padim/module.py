@@ -28,7 +28,8 @@ class PadimModule(OnePassModule, FeatureMethodModule):
     def __init__(
         self, backbone: dict, layers: list[int | str], out_of_fold: bool = True, **settings: Any
     ) -> None:
-        """`settings`: PadimModel's knobs (n_features, eps, smoothing_sigma) and the wiring."""
+        """`settings`: PadimModel's knobs (n_features, eps, covariance_shrinkage,
+        smoothing_sigma) and the wiring."""
         knobs, wiring = split_wiring(settings)
         super().__init__(backbone=backbone, layers=layers, **wiring)
         self.save_hyperparameters()
