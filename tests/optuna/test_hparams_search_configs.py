@@ -53,7 +53,9 @@ def test_search_composes_selects_its_model_and_names_real_keys(method):
         if key in cfg.hydra.runtime.choices:
             assert (CONF / key / f"{trial[key]}.yaml").is_file(), (key, trial[key])
         else:
-            assert OmegaConf.select(cfg, key) is not None, f"{key} is not a key of model={method}"
+            absent = object()  # a key may default to null (model.n_features: every channel)
+            found = OmegaConf.select(cfg, key, default=absent)
+            assert found is not absent, f"{key} is not a key of model={method}"
     overrides = [f"hparams_search={method}", *space.overrides(trial)]
     trial_cfg = compose_with_hydra(*overrides)
     for key, value in trial.items():

@@ -8,6 +8,7 @@ from pathlib import Path
 import torch
 
 from adbench.metrics import ad_mean, image_metrics, metrics_at_threshold, pixel_metrics
+from adbench.metrics.binned import BinnedPixelMetrics
 from adbench.metrics.detector_file import read_detector_boxes
 from adbench.metrics.regions import RegionSettings, region_metrics
 from adbench.postprocess import Calibration
@@ -92,8 +93,10 @@ def compute_metrics(
     calibration: Calibration | None = None,
     regions: RegionSettings | None = None,
     detector_boxes: list | None = None,
+    binned: BinnedPixelMetrics | None = None,
 ) -> tuple[dict[str, float], list[str]]:
-    """Image metrics, and pixel metrics over the images that have exact masks; with a fitted
+    """Image metrics, and pixel metrics over the images that have exact masks (from `binned`'s
+    histograms of those images when given, else exact); with a fitted
     calibration also F1, precision and recall at its thresholds, and with `regions` the region
     metrics at that threshold (metrics/regions.py), beside those of the detector boxes of
     `regions.compare_to` (read here unless given, one list per image).
@@ -124,7 +127,11 @@ def compute_metrics(
         if not bool(with_mask.all()):
             notes.append(f"pixel metrics over the {int(with_mask.sum())} images with masks")
         maps, masks = data["maps"][with_mask], data["masks"][with_mask]
-        metrics |= pixel_metrics(maps, masks)
+        if binned is None:
+            metrics |= pixel_metrics(maps, masks)
+        else:
+            metrics |= binned.compute()
+            notes += binned.notes()
         if thresholds:
             metrics |= metrics_at_threshold(maps, masks, thresholds["pixel"], "pixel")
         if thresholds and regions is not None:
@@ -143,9 +150,11 @@ def compute_class_metrics(
     results: EvalResults,
     calibration: Calibration | None = None,
     regions: RegionSettings | None = None,
+    binned: dict[str, BinnedPixelMetrics] | None = None,
 ) -> tuple[dict[str, dict[str, float]], list[str]]:
     """compute_metrics for each class of a run over several (dataset.category=[a,b]), with the
-    one calibration they share; {} for a run over one class. Notes name their class."""
+    one calibration they share (and each class's `binned` histograms, by class name); {} for a
+    run over one class. Notes name their class."""
     boxes = None
     if regions is not None and regions.compare_to and results.classes():
         boxes = read_detector_boxes(regions.compare_to, results.paths)
@@ -153,7 +162,9 @@ def compute_class_metrics(
     for name in results.classes():
         keep = [index for index, group in enumerate(results.groups) if group == name]
         chosen = [boxes[index] for index in keep] if boxes is not None else None
-        metrics, class_notes = compute_metrics(results.subset(keep), calibration, regions, chosen)
+        metrics, class_notes = compute_metrics(
+            results.subset(keep), calibration, regions, chosen, (binned or {}).get(name)
+        )
         per_class[name] = metrics
         notes += [f"class {name}: {note}" for note in class_notes]
     return per_class, notes

@@ -29,6 +29,7 @@ SETTING_RULES: dict[str, Rule] = {
     "postprocess.normal_quantile": PROBABILITY,
     "eval.region_threshold": PROBABILITY,
     "eval.region_min_area": Integer(1),
+    "eval.pixel_bins": Integer(2, optional=True),
     "predict.batch_size": Integer(1),
     "preview.samples": Integer(1),
     "preview.columns": Integer(1),

@@ -38,8 +38,9 @@ def test(cfg: DictConfig, out_dir: Path) -> TestOutcome:
         )
     trainer = make_trainer(cfg)
     outcome = run_test_pass(
-        trainer, module, datamodule, regions=RegionSettings.from_config(cfg.eval)
-    )
+        trainer, module, datamodule, regions=RegionSettings.from_config(cfg.eval),
+        pixel_bins=cfg.eval.pixel_bins,
+    )  # fmt: skip
     if trainer.is_global_zero:
         context = {"checkpoint": str(Path(cfg.ckpt_path).expanduser().resolve())}
         write_test_report(cfg, out_dir, module, outcome, context, {})

@@ -48,7 +48,10 @@ def train(cfg: DictConfig, out_dir: Path, checkpoint: Path | None = None) -> Tra
         remove_training_checkpoints(out_dir)
         return TrainOutcome(module.val_metrics, None, fit_seconds)
     trainer.save_checkpoint(out_dir / TRAINED_CHECKPOINT)  # model.ckpt once the test is written
-    test = run_test_pass(trainer, module, datamodule, regions=RegionSettings.from_config(cfg.eval))
+    test = run_test_pass(
+        trainer, module, datamodule, regions=RegionSettings.from_config(cfg.eval),
+        pixel_bins=cfg.eval.pixel_bins,
+    )  # fmt: skip
     outcome = TrainOutcome(module.val_metrics, test, fit_seconds)
     if not trainer.is_global_zero:  # DDP: all ranks hold the gathered results; rank 0 writes
         return outcome

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import torch
 
+SOLVE_CHUNK = 512  # positions whose covariances are factored at once
+
 
 class PositionGaussianAccumulator:
     """Accumulate (B, D, P) feature batches; `solve` gives means and whitening matrices."""
@@ -36,24 +38,33 @@ class PositionGaussianAccumulator:
         return mean, self.outer - self.count * mean.unsqueeze(2) * mean.unsqueeze(1)
 
     def solve(self, eps: float, shrinkage: float = 0.0) -> tuple[torch.Tensor, torch.Tensor]:
-        """Means (P, D) and whitening matrices W (P, D, D) of the covariance shrunk towards
-        the pooled one (`shrink_to_pooled`) + eps * I."""
+        """Means (P, D) and float32 whitening matrices W (P, D, D) of each position's
+        covariance shrunk towards the pooled one (`shrunk_whitening`) + eps * I."""
         mean, scatter = self.moments()
-        covariance = shrink_to_pooled(scatter / (self.count - 1), shrinkage)
-        return mean.float(), regularised_whitening(covariance, eps).float()
+        pooled = scatter.mean(dim=0) / (self.count - 1)
+        return mean.float(), shrunk_whitening(scatter, self.count - 1, pooled, shrinkage, eps)
 
 
-def shrink_to_pooled(covariance: torch.Tensor, weight: float) -> torch.Tensor:
-    """(1 - weight) * each position's covariance + weight * their mean over the positions.
+def shrunk_whitening(
+    scatter: torch.Tensor, divisor: float, pooled: torch.Tensor, weight: float, eps: float
+) -> torch.Tensor:
+    """Float32 whitening matrices (P, D, D) of (1 - weight) * scatter / divisor + weight *
+    pooled + eps * I, solved in float64 a chunk of positions at a time (the float64
+    temporaries of all positions at once would be several times the scatter's own size).
 
     A position's covariance is estimated from as many samples as training images (often fewer
-    than feature channels); the pooled within-position covariance, from all positions, is well
-    estimated but ignores where a feature sits. Shrinking towards it keeps each position's own
-    mean and the directions it varies in, with the pooled shape filling in what a few dozen
-    images cannot tell."""
-    if weight == 0:
-        return covariance
-    return (1 - weight) * covariance + weight * covariance.mean(dim=0, keepdim=True)
+    than feature channels); the pooled within-position covariance (their mean over the
+    positions) is well estimated but ignores where a feature sits. Shrinking towards it keeps
+    each position's own mean and the directions it varies in, with the pooled shape filling in
+    what a few dozen images cannot tell."""
+    positions, dims, _ = scatter.shape
+    whitening = torch.empty(positions, dims, dims, dtype=torch.float32)
+    for start in range(0, positions, SOLVE_CHUNK):
+        chunk = scatter[start : start + SOLVE_CHUNK] * ((1 - weight) / divisor)
+        if weight:
+            chunk += weight * pooled
+        whitening[start : start + SOLVE_CHUNK] = regularised_whitening(chunk, eps)
+    return whitening
 
 
 def regularised_whitening(covariance: torch.Tensor, eps: float) -> torch.Tensor:

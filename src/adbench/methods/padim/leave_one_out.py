@@ -2,7 +2,7 @@
 
 Removing training image s (features x_s, n images in all, d = x_s - mean) from a position's
 fit moves the mean to mean - d / (n - 1) and the covariance, shrunk with weight w towards the
-pooled covariance S (gaussian.shrink_to_pooled), to
+pooled covariance S (gaussian.shrunk_whitening), to
 
     C_-s = B - k d d^T,   B = (1 - w) scatter / (n - 2) + w S + eps * I,
     k = (1 - w) n / ((n - 1) (n - 2)),
@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import torch
 
 from adbench.errors import AdbenchError
-from adbench.methods.padim.gaussian import regularised_whitening, whiten
+from adbench.methods.padim.gaussian import shrunk_whitening, whiten
 
 
 @dataclass
@@ -54,12 +54,11 @@ class LeaveOneOutGaussians:
                 f"PaDiM out of fold needs at least 3 training images, got {count}: add "
                 "images or set model.out_of_fold=false"
             )
-        pooled = scatter.mean(dim=0, keepdim=True) / (count - 1)
-        shared = (1 - shrinkage) * scatter / (count - 2) + shrinkage * pooled
-        whitening = regularised_whitening(shared, eps)
-        offsets = whiten(features.double(), mean, whitening).transpose(0, 1)  # (n, P, D)
+        pooled = scatter.mean(dim=0) / (count - 1)  # as in the fit on all n images
+        whitening = shrunk_whitening(scatter, count - 2, pooled, shrinkage, eps)
+        offsets = whiten(features.float(), mean.float(), whitening).transpose(0, 1)  # (n, P, D)
         downdate = (1 - shrinkage) * count / ((count - 1) * (count - 2))
-        return cls(count, downdate, mean.float(), whitening.float(), offsets.float().contiguous())
+        return cls(count, downdate, mean.float(), whitening, offsets.contiguous())
 
     def to(self, device: torch.device) -> LeaveOneOutGaussians:
         move = {name: getattr(self, name).to(device) for name in ("mean", "whitening", "offsets")}
