@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import torch
 from omegaconf import DictConfig, ListConfig
 
@@ -12,6 +13,7 @@ from adbench.image_files import read_image
 from adbench.io import write_csv_atomic, write_json_atomic
 from adbench.methods.base import AnomalyModule
 from adbench.methods.results import EvalResults, TestOutcome
+from adbench.metrics.aupro import pro_curve_of
 from adbench.metrics.detector_file import write_coco_boxes
 from adbench.metrics.evaluate import AD_MEAN_PARTS
 from adbench.metrics.regions import RegionSettings, map_regions
@@ -30,6 +32,7 @@ def write_test_outputs(
     heatmaps: bool,
     roc: bool,
     geometry: dict | None = None,
+    pro_curve: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> list[str]:
     """scores.csv (file, label, defect, raw, normalised, prediction; and class in a run over
     several), heatmaps/ (heatmaps/CLASS/ for several), roc_curve.png and pro_curve.png (`roc`:
@@ -57,7 +60,9 @@ def write_test_outputs(
             save_roc_curve(out_dir / "roc_curve.png", data["scores"].numpy(), labels, "image ROC")
         known = data["has_mask"]
         if roc and bool(data["masks"][known].any()) and not bool(data["masks"][known].all()):
-            save_pro_curve(out_dir / "pro_curve.png", data["maps"][known], data["masks"][known])
+            if pro_curve is None:
+                pro_curve = pro_curve_of(data["maps"][known], data["masks"][known])
+            save_pro_curve(out_dir / "pro_curve.png", *pro_curve)
         if heatmaps:
             masks = [
                 m if known else None
@@ -134,6 +139,7 @@ def write_test_report(
         cfg.output.heatmaps,
         cfg.output.roc_curve,
         geometry_of(module.input_format),
+        test.pro_curve,
     )
     if cfg.output.coco_boxes:
         maps = test.results.stacked()["maps"]

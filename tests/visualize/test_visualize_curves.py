@@ -7,6 +7,8 @@ import torch
 from PIL import Image
 
 from adbench.metrics import aupro
+from adbench.metrics.aupro import pro_curve_of
+from adbench.metrics.binned import BinnedPixelMetrics
 from adbench.visualize import save_pro_curve, save_roc_curve
 
 
@@ -34,13 +36,18 @@ def test_pro_curve_png_shows_the_aupro_of_the_metrics(tmp_path) -> None:
     masks = torch.zeros(4, 32, 32, dtype=torch.bool)
     masks[0, 4:12, 4:12] = masks[1, 20:30, 2:9] = masks[1, 2:5, 25:31] = True
     maps = torch.rand(4, 32, 32, generator=generator) + 0.6 * masks
-    area = save_pro_curve(tmp_path / "pro.png", maps, masks)
+    area = save_pro_curve(tmp_path / "pro.png", *pro_curve_of(maps, masks))
     assert area == pytest.approx(aupro(maps, masks), abs=1e-12)
     with Image.open(tmp_path / "pro.png") as loaded:
         assert loaded.format == "PNG" and min(loaded.size) > 100
 
 
-def test_pro_curve_without_defect_pixels_raises(tmp_path) -> None:
-    with pytest.raises(ValueError, match="AUPRO undefined"):
-        save_pro_curve(tmp_path / "pro.png", torch.rand(2, 8, 8), torch.zeros(2, 8, 8, dtype=bool))
-    assert not (tmp_path / "pro.png").exists()
+def test_pro_curve_of_the_binned_metrics_draws_their_aupro(tmp_path) -> None:
+    generator = torch.Generator().manual_seed(1)
+    masks = torch.zeros(3, 32, 32, dtype=torch.bool)
+    masks[0, 5:15, 5:12] = True
+    maps = torch.rand(3, 32, 32, generator=generator) + 0.5 * masks
+    binned = BinnedPixelMetrics(-1.0, 3.0, bins=500)
+    binned.update(maps, masks)
+    area = save_pro_curve(tmp_path / "pro.png", *binned.pro_curve())
+    assert area == pytest.approx(binned.compute()["pixel_aupro_30"], abs=1e-12)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from adbench.metrics import ad_mean, image_metrics, metrics_at_threshold, pixel_metrics
@@ -85,6 +86,7 @@ class TestOutcome:
     metrics: dict[str, float]
     notes: list[str] = field(default_factory=list)
     per_class: dict[str, dict[str, float]] = field(default_factory=dict)  # several classes
+    pro_curve: tuple[np.ndarray, np.ndarray] | None = None  # (FPR, PRO), when binned
     seconds: float = 0.0
 
 

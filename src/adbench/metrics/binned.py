@@ -57,23 +57,33 @@ class BinnedPixelMetrics:
     def compute(self) -> dict[str, float]:
         """The pixel figures (metrics.evaluate's names). Raises ValueError without anomalous or
         without normal pixels."""
-        n_pos, n_neg = float(self.anomalous.sum()), float(self.normal.sum())
-        if n_pos == 0 or n_neg == 0:
-            raise ValueError("pixel metrics undefined: masks need both anomalous and normal pixels")
+        n_pos = self._check()
         # predicted anomalous at or above each edge, from the top edge down (first point: none)
         tp = _suffix_sums(self.anomalous)
         fp = _suffix_sums(self.normal)
-        tpr, fpr = tp / n_pos, fp / n_neg
+        tpr, fpr = tp / n_pos, fp / float(self.normal.sum())
         flagged = tp[1:] + fp[1:]
         precision = torch.where(flagged > 0, tp[1:] / flagged.clamp_min(1), torch.ones(1))
-        pro = _suffix_sums(self.region_shares) / self.regions
+        _, pro = self.pro_curve()
         limit = PIXEL_AUPRO_FPR_LIMIT
         return {
             "pixel_auroc": float(torch.trapezoid(tpr, fpr)),
             "pixel_aupr": float(((tpr[1:] - tpr[:-1]) * precision).sum()),
             "pixel_f1_max_oracle": float((2 * tp / (tp + fp + n_pos)).max()),
-            "pixel_aupro_30": area_up_to(fpr.numpy(), pro.numpy(), limit) / limit,
+            "pixel_aupro_30": area_up_to(fpr.numpy(), pro, limit) / limit,
         }
+
+    def pro_curve(self) -> tuple[np.ndarray, np.ndarray]:
+        """(FPR, PRO) at the bin edges from the top down, FPR non-decreasing from 0 to 1."""
+        self._check()
+        fpr = _suffix_sums(self.normal) / float(self.normal.sum())
+        return fpr.numpy(), (_suffix_sums(self.region_shares) / self.regions).numpy()
+
+    def _check(self) -> float:
+        """The count of anomalous pixels; ValueError without anomalous or normal ones."""
+        if not self.anomalous.sum() or not self.normal.sum():
+            raise ValueError("pixel metrics undefined: masks need both anomalous and normal pixels")
+        return float(self.anomalous.sum())
 
     def notes(self) -> list[str]:
         """A note when pixels fell outside the range (tied in the end bins)."""

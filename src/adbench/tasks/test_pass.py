@@ -75,7 +75,15 @@ class _Collector(L.Callback):
         for name, figures in per_class.items():
             for key, value in figures.items():
                 module.log(f"test_{name}/{key}", value)
-        self.outcome = TestOutcome(results, metrics, notes + class_notes, per_class)
+        self.outcome = TestOutcome(
+            results, metrics, notes + class_notes, per_class, self._binned_pro_curve()
+        )
+
+    def _binned_pro_curve(self) -> tuple | None:
+        try:
+            return self.binned[""].pro_curve() if "" in self.binned else None
+        except ValueError:  # no defect pixel (or no normal one): no curve
+            return None
 
 
 def run_test_pass(

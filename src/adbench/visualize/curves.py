@@ -10,7 +10,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from adbench.metrics import area_under_roc, roc_curve
-from adbench.metrics.aupro import area_up_to, pro_curve_of
+from adbench.metrics.aupro import area_up_to
 from adbench.metrics.evaluate import PIXEL_AUPRO_FPR_LIMIT
 
 PLOTTED_POINTS = 4000  # a curve of millions of pixels' thresholds, thinned for drawing
@@ -36,11 +36,10 @@ def save_roc_curve(path: str | Path, scores: np.ndarray, labels: np.ndarray, tit
     _save(figure, path)
 
 
-def save_pro_curve(path: str | Path, maps: torch.Tensor, masks: torch.Tensor) -> float:
-    """Save the per-region-overlap curve of (N, H, W) raw maps against masks: PRO against the
-    normal pixels' FPR, with the AUPRO of the shaded part (FPR up to 0.3) in the legend, which
-    is returned. Raises ValueError without anomalous or without normal pixels."""
-    fpr, pro = pro_curve_of(maps, masks)
+def save_pro_curve(path: str | Path, fpr: np.ndarray, pro: np.ndarray) -> float:
+    """Save a per-region-overlap curve (PRO against the normal pixels' FPR, FPR non-decreasing;
+    metrics.aupro.pro_curve_of, or the binned one) with the AUPRO of the shaded part (FPR up to
+    0.3) in the legend, which is returned."""
     area = area_up_to(fpr, pro, PIXEL_AUPRO_FPR_LIMIT) / PIXEL_AUPRO_FPR_LIMIT
     step = max(1, fpr.size // PLOTTED_POINTS)
     figure = Figure(figsize=(4.5, 4.5), dpi=100)
