@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
 
 import pytest
 from adbench_command import adbench_command
@@ -25,6 +26,9 @@ def two_classes(tmp_path_factory):
     root = tmp_path_factory.mktemp("classes") / "tree"
     write_mvtec_tree(root, "cat", seed=0)
     write_mvtec_tree(root, "dog", seed=1)
+    for index in range(3):  # dog's "defects" are normal images: its AUROC is not cat's
+        shutil.copy(root / "dog/train/good" / f"00{index + 5}.png",
+                    root / "dog/test/dent" / f"00{index}.png")  # fmt: skip
     return root
 
 
@@ -76,6 +80,7 @@ def test_metrics_per_class_are_those_of_their_own_images(two_class_run):
         measured = summary["classes"][name]["image_auroc"]
         assert measured == pytest.approx(roc_auc_score(labels, scores), abs=1e-6)
         assert 0 <= summary["classes"][name]["pixel_aupro_30"] <= 1
+    assert summary["classes"]["cat"]["image_auroc"] == 1 > summary["classes"]["dog"]["image_auroc"]
     assert len(list((two_class_run / "heatmaps" / "dog").rglob("*.png"))) == 6
 
 
