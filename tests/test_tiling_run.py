@@ -43,11 +43,14 @@ def test_tiled_padim_run_reports_pixel_metrics_and_reloads_its_tiling(
         "model=padim", "tiling=grid", "tiling.patches_per_row=3", "dataset=mvtec",
         f"dataset.root={mvtec_tree}", "dataset.category=cat", "dataset.image_size=64",
         "model.n_features=16", "backbone.weights=random", "output.heatmaps=false",
-        "output.roc_curve=false",
+        "output.roc_curve=false", "output.coco_boxes=true",
     )  # fmt: skip
     run(cfg)
     metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())["metrics"]
-    assert {"image_auroc", "pixel_auroc"} <= set(metrics)  # maps matched the 64x64 masks
+    assert {"image_auroc", "pixel_auroc", "region_map_50"} <= set(metrics)  # 64x64 maps
+    boxes = json.loads((tmp_path / "run" / "coco_boxes.json").read_text())["annotations"]
+    assert boxes and all(x + w <= 64 and y + h <= 64 for x, y, w, h in (b["bbox"] for b in boxes))
+    assert any(x + w > 32 for x, _, w, _ in (b["bbox"] for b in boxes))  # beyond the first tile
     module = load_module(tmp_path / "run" / "model.ckpt").eval()
     assert module.tiler is not None and module.tiler.counts == (2, 3)
     with torch.no_grad():
