@@ -117,7 +117,7 @@ def test_sigterm_during_training_is_a_failure_with_one_line(tmp_path, mvtec_tree
     import time
 
     process = subprocess.Popen(
-        [sys.executable, "-m", "adbench", "model=draem", "preset=demo", "model.epochs=1000",
+        [sys.executable, "-m", "adbench", "model=draem", "preset=demo", "trainer.max_epochs=1000",
          "dataset=mvtec", f"dataset.root={mvtec_tree}", "dataset.category=cat",
          f"output_dir={tmp_path}/out"],
         cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
@@ -157,7 +157,8 @@ def test_sigterm_during_training_is_a_failure_with_one_line(tmp_path, mvtec_tree
         (["model=padim", "model.n_features=0"], ["model.n_features=0", "integer >= 1"]),
         (["model=padim", "model.eps=-1"], ["model.eps=-1", "number > 0"]),
         (["model=cflow", "model.fiber_batch_size=0"], ["model.fiber_batch_size=0", ">= 1"]),
-        (["model=rd4ad", "model.epochs=-1"], ["model.epochs=-1", "integer >= 1"]),
+        (["model=rd4ad", "trainer.max_epochs=-1"], ["trainer.max_epochs=-1", "integer >= 1"]),
+        (["model=cflow", "model.epochs=3"], ["model.epochs is now trainer.max_epochs"]),
         (["model=draem", "model.base_width=0"], ["model.base_width=0", ">= 1"]),
         (["model.smoothing_sigma=-1"], ["model.smoothing_sigma=-1", "number >= 0"]),
         (["trainer.devices=abc"], ["a trainer.* setting is refused", "devices"]),
@@ -190,7 +191,7 @@ def test_a_training_loss_that_is_no_longer_finite_stops_the_run_naming_the_step(
     tmp_path, mvtec_tree
 ):
     result = run_cli(
-        "model=draem", "preset=demo", "model.lr=1e30", "model.epochs=3", "dataset=mvtec",
+        "model=draem", "preset=demo", "model.lr=1e30", "trainer.max_epochs=3", "dataset=mvtec",
         f"dataset.root={mvtec_tree}", "dataset.category=cat", "dataset.image_size=32",
         "dataset.batch_size=4", cwd=tmp_path,
     )  # fmt: skip

@@ -218,7 +218,7 @@ def test_draem_trains_when_the_last_batch_would_hold_one_image(compose_config, m
         compose_config(
             "model=draem",
             "preset=demo",
-            "model.epochs=1",
+            "trainer.max_epochs=1",
             "dataset=mvtec",
             f"dataset.root={mvtec_tree}",
             "dataset.category=cat",

@@ -20,23 +20,23 @@ from adbench.checkpoints import load_module
 from adbench.export import ServingModel
 from adbench.export.check_images import check_images
 from adbench.export.onnx_format import export_onnx, run_onnx
-from adbench.methods.registry import method_names
+from adbench.methods.registry import method_class, method_names
 from adbench.run import run
 
 IMAGE_SIZE = 64
 TINY: dict[str, list[str]] = {  # the smallest setting of each method that still trains
     "patchcore": ["model.coreset_sampling_ratio=0.5"],
     "padim": ["model.n_features=20"],
-    "cflow": ["model.epochs=1", "model.coupling_blocks=2", "model.condition_vector=16"],
-    "draem": ["model.epochs=2", "model.base_width=2", "model.disc_base_width=2"],
+    "cflow": ["trainer.max_epochs=1", "model.coupling_blocks=2", "model.condition_vector=16"],
+    "draem": ["trainer.max_epochs=2", "model.base_width=2", "model.disc_base_width=2"],
     "crn": [
         "model.num_competitive_units=2",
         "model.network_depth=2",
         "model.base_width=4",
-        "model.max_steps=4",
-        "model.val_check_interval=4",
+        "trainer.max_steps=4",
+        "trainer.val_check_interval=4",
     ],
-    "rd4ad": ["model.epochs=1", "model.bottleneck_blocks=1", "model.decoder_blocks=1"],
+    "rd4ad": ["trainer.max_epochs=1", "model.bottleneck_blocks=1", "model.decoder_blocks=1"],
 }
 METHODS = method_names()
 
@@ -107,6 +107,25 @@ def test_the_saved_checkpoint_predicts_what_the_test_pass_scored(method, trained
     assert len(predicted) == len(list(folder.iterdir())) == 3
     for row in predicted:
         assert float(row["raw_score"]) == pytest.approx(tested[row["file"]], rel=1e-5)
+
+
+@pytest.mark.parametrize("method", [m for m in METHODS if method_class(m).spec.trains])
+def test_a_checkpoint_holding_its_training_length_as_module_settings_loads(
+    method, trained, tmp_path
+):
+    """Checkpoints written before the training length moved to trainer.* hold it among the
+    module's settings (model.epochs; CRN's max_steps, val_check_interval, ...)."""
+    saved = trained(method) / "model.ckpt"
+    checkpoint = torch.load(saved, map_location="cpu", weights_only=False)
+    checkpoint["hyper_parameters"].update(
+        epochs=5, max_steps=20, val_check_interval=4, check_val_every_n_epoch=None
+    )
+    torch.save(checkpoint, tmp_path / "old.ckpt")
+    batch = images(2)
+    with torch.no_grad():
+        old_scores, _ = load_module(tmp_path / "old.ckpt").eval()(batch)
+        scores, _ = load_module(saved).eval()(batch)
+    assert torch.equal(old_scores, scores)
 
 
 @pytest.mark.parametrize("method", METHODS)

@@ -26,8 +26,8 @@ TINY = [
     "model.num_competitive_units=2",
     "model.network_depth=2",
     "model.base_width=4",
-    "model.max_steps=6",
-    "model.val_check_interval=4",  # validates at step 4 and, being the last, at step 6
+    "trainer.max_steps=6",
+    "trainer.val_check_interval=4",  # validates at step 4 and, being the last, at step 6
     "dataset.image_size=[16,24]",
     "dataset.batch_size=4",
     "output.heatmaps=false",
@@ -112,7 +112,7 @@ def test_roadimages_run_skips_pixel_metrics_and_resumes(compose_config, tmp_path
         "dataset=roadimages",
         f"dataset.root={root}",
         f"resume={out / 'model.ckpt'}",
-        "model.max_steps=8",
+        "trainer.max_steps=8",
         f"output_dir={longer}",
     )
     run(cfg)

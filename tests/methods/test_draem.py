@@ -77,7 +77,7 @@ def batch(n: int = 2, size: int = SIZE, seed: int = 0) -> dict:
 def test_every_bottleneck_and_loss_runs_a_training_step(network, loss, lpips_weights):
     module = tiny(network, loss_config(loss, lpips_weights))
     module.setup("fit")
-    optimizer = module.configure_optimizers()["optimizer"]
+    optimizer = torch.optim.Adam(module.model.parameters(), lr=1e-3)  # no trainer to configure
     before = [p.detach().clone() for p in module.model.parameters()]
     with pytest.warns(UserWarning, match="self.log"):  # no trainer attached here
         total = module.training_step(batch(), 0)
@@ -159,10 +159,15 @@ class LearningRates(L.Callback):
 
 def test_learning_rate_drops_at_80_and_90_percent_of_the_epochs():
     rates = LearningRates()
-    module = tiny(lr=1e-3, epochs=10)
+    module = tiny(lr=1e-3)
     trainer(max_epochs=10, limit_train_batches=1, callbacks=[rates]).fit(module, loader())
     assert rates.seen == pytest.approx([1e-3] * 8 + [2e-4, 4e-5])
     assert module.lr_milestone_epochs() == [8, 9]
+
+
+def test_training_counted_in_steps_alone_is_refused_naming_the_epochs():
+    with pytest.raises(AdbenchError, match=r"trainer.max_epochs, which is -1: set "):
+        trainer(max_epochs=-1, max_steps=2).fit(tiny(), loader())
 
 
 @pytest.mark.parametrize("network", BOTTLENECKS)

@@ -9,7 +9,6 @@ import pytest
 import torch
 from adbench_command import adbench_command
 from hydra.utils import get_class
-from omegaconf import OmegaConf
 from test_cli import assert_one_line_error
 
 from adbench.checkpoints import load_module
@@ -20,11 +19,11 @@ from adbench.run import run
 CONF_MODELS = Path(__file__).parents[2] / "conf" / "model"
 
 
-def test_the_registry_and_conf_model_name_the_same_methods():
-    configs = {path.stem: OmegaConf.load(path) for path in CONF_MODELS.glob("*.yaml")}
-    assert method_names() == sorted(configs)
-    for name, config in configs.items():
-        assert get_class(config._target_) is method_class(name)
+def test_the_registry_and_conf_model_name_the_same_methods(compose_config):
+    names = sorted(path.stem for path in CONF_MODELS.glob("*.yaml"))
+    assert method_names() == names
+    for name in names:
+        assert get_class(compose_config(f"model={name}").model._target_) is method_class(name)
         assert method_class(name).name == name == method_class(name).spec.name
 
 

@@ -29,11 +29,11 @@ COMMON = [
 ]
 METHODS = {
     "draem": [
-        "model=draem", "preset=demo", "model.reconstruction_network=vae", "model.epochs=4",
+        "model=draem", "preset=demo", "model.reconstruction_network=vae", "trainer.max_epochs=4",
         "dataset.image_size=32", "model.base_width=4", "model.disc_base_width=4",
     ],
     "crn": [
-        "model=crn", "preset=demo", "model.max_steps=20", "model.val_check_interval=6",
+        "model=crn", "preset=demo", "trainer.max_steps=20", "trainer.val_check_interval=6",
         "dataset.eval_batch_size=2",  # validations at steps 6, 12, 18 and 20, several batches
     ],
 }  # fmt: skip

@@ -105,13 +105,13 @@ def test_resuming_a_run_directory_replays_its_settings_in_place(tmp_path):
     run = tmp_path / "run"
     touch(run / "checkpoints" / "last.ckpt")
     touch(run / ".hydra" / "overrides.yaml").write_text(
-        "- model=crn\n- model.max_steps=40\n- output_dir=/elsewhere\n- seed=3\n"
+        "- model=crn\n- trainer.max_steps=40\n- output_dir=/elsewhere\n- seed=3\n"
     )
-    args = command_line_for_resume([f"resume={run}", "model.max_steps=60"])
+    args = command_line_for_resume([f"resume={run}", "trainer.max_steps=60"])
     assert args == [
         "model=crn",
         "seed=3",
-        "model.max_steps=60",  # given now: wins over the recorded value
+        "trainer.max_steps=60",  # given now: wins over the recorded value
         f"resume={run.resolve()}",
         f"hydra.run.dir={run.resolve()}",
     ]

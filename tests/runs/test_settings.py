@@ -21,7 +21,6 @@ NOT_IN_THE_TABLE = {
     "tiling": "adbench/tiling.py checks the tile counts and sizes together",
     "loss.terms": "methods/draem/loss.py checks the terms together",
     "model.layers": "indices or names, checked by the backbone's FeatureExtractor",
-    "model.epochs": "-1 only where max_steps decides (_check_epochs)",
     "dataset.image_size": "an integer or [height, width] (check_image_size)",
 }
 SKIPPED_GROUPS = ("experiment", "hparams_search", "preset", "sweep")  # they set others' keys
@@ -49,7 +48,7 @@ def conf_settings(every: bool = False) -> set[str]:
     for path in CONF.glob("*/*.yaml"):
         group = path.parent.name
         if group not in SKIPPED_GROUPS:
-            prefix = "" if group == "tiling" else group  # tiling/grid.yaml is global
+            prefix = "" if path.read_text().startswith("# @package _global_") else group
             keys |= set(leaves(OmegaConf.load(path), prefix, every))
     return {key for key in keys if not key.startswith(tuple(NOT_IN_THE_TABLE))}
 
@@ -105,7 +104,7 @@ def test_a_wrong_type_is_refused_naming_the_key(holders, key):
     [
         (["model.coreset_sampling_ratio=2.0"], "a number in (0, 1]"),
         (["model.coreset_sampling_ratio=0"], "a number in (0, 1]"),
-        (["model=rd4ad", "model.epochs=-1"], "an integer >= 1"),  # no max_steps: never ends
+        (["model=rd4ad", "trainer.max_epochs=-1"], "an integer >= 1"),  # no max_steps: never ends
         (["dataset.val_split=1.0"], "a number in (0, 1)"),
         (["seed=-1"], "an integer in [0, 4294967295]"),
         (["output.heatmaps=maybe"], "true or false"),
@@ -120,7 +119,39 @@ def test_an_out_of_range_value_is_refused(compose_config, overrides, expected):
 
 
 def test_a_step_counted_model_may_leave_its_epochs_unbounded(compose_config):
-    check_run_settings(compose_config("model=crn", "model.epochs=-1"))
+    check_run_settings(compose_config("model=crn", "trainer.max_epochs=-1"))
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        (
+            ["model=crn", "trainer.max_steps=0"],
+            "trainer.max_steps=0: expected an integer >= 1 or -1",
+        ),
+        (["model=cflow", "trainer.max_epochs=0"], "trainer.max_epochs=0: expected an integer >= 1"),
+    ],
+)
+def test_a_training_length_that_never_trains_is_refused(compose_config, overrides, expected):
+    with pytest.raises(AdbenchError, match=f"^{re.escape(expected)}$"):
+        check_run_settings(compose_config(*overrides))
+
+
+def test_a_model_config_that_sets_its_epochs_is_told_they_are_the_trainers(compose_config):
+    cfg = compose_config("model=cflow")  # as one's own conf/model/NAME.yaml of before the move
+    OmegaConf.update(cfg, "model.epochs", 5, force_add=True)
+    with pytest.raises(AdbenchError, match=r"^model.epochs is now trainer.max_epochs: set "):
+        check_run_settings(cfg)
+
+
+def test_each_trained_method_sets_its_training_length_in_its_model_config(compose_config):
+    lengths = {m: compose_config(f"model={m}").trainer for m in ("cflow", "rd4ad", "draem", "crn")}
+    assert {m: t.max_epochs for m, t in lengths.items() if m != "crn"} == {
+        "cflow": 5, "rd4ad": 200, "draem": 700,
+    }  # fmt: skip
+    assert (lengths["crn"].max_steps, lengths["crn"].val_check_interval) == (20000, 500)
+    assert compose_config("model=padim").trainer.max_epochs == 1
+    assert compose_config("model=cflow", "trainer.max_epochs=9").trainer.max_epochs == 9
 
 
 @pytest.mark.parametrize(

@@ -29,6 +29,7 @@ from adbench.bench.jobs import compose_config
 from adbench.bench.peers.anomalib import anomalib_python, run_anomalib
 from adbench.bench.real_settings import METHODS, PEER_LEVELS, STUDY
 from adbench.io import write_json_atomic, write_text_atomic
+from adbench.methods.registry import method_class
 from adbench.tables import format_table
 
 METRICS = ("image_auroc", "pixel_auroc", "pixel_aupro_30")
@@ -53,9 +54,15 @@ def run_setting(
         *sized, *overrides, "logger=none", "output.heatmaps=false", "output.roc_curve=false",
         f"hydra.sweep.dir={out_dir}",
     ]  # fmt: skip
-    # what --resume compares: the command and the model config it composes (defaults change)
-    model = compose_config(["dataset=realphotos", *sized, *overrides]).model
-    setting = {"command": command[1:], "model": OmegaConf.to_container(model, resolve=True)}
+    # what --resume compares: the command, the model config it composes and the training
+    # length (defaults change)
+    cfg = compose_config(["dataset=realphotos", *sized, *overrides])
+    length = {key: cfg.trainer[key] for key in ("max_epochs", "max_steps")}
+    setting = {
+        "command": command[1:],
+        "model": OmegaConf.to_container(cfg.model, resolve=True),
+        "trainer": length,
+    }
     same = _read_json(out_dir / "setting.json") == setting
     if resume and same and all("error" not in _job_result(out_dir, c) for c in categories):
         return {category: _job_result(out_dir, category) for category in categories}
@@ -214,7 +221,7 @@ def run_peers(args: argparse.Namespace, methods: list[str]) -> dict:
         )
         layers = PEER_LEVELS[method] or list(cfg.model.layers)
         job = {"image_size": args.image_size, "layers": layers,
-               "seed": cfg.seed, "max_epochs": cfg.model.get("epochs")}  # fmt: skip
+               "seed": cfg.seed, "max_epochs": _trained_epochs(cfg, method)}  # fmt: skip
         peers[method] = {}
         for category in args.categories:
             record = Path(args.work_dir) / "anomalib" / method / f"{category}.json"
@@ -230,6 +237,12 @@ def run_peers(args: argparse.Namespace, methods: list[str]) -> dict:
                 write_json_atomic(record, {"job": job, "result": result})
             peers[method][category] = result
     return peers
+
+
+def _trained_epochs(cfg: DictConfig, method: str) -> int | None:
+    """The epochs of a method that trains (trainer.max_epochs); None for one that fits in one
+    pass (anomalib then runs its own single epoch)."""
+    return cfg.trainer.max_epochs if method_class(method).spec.trains else None
 
 
 def _read_json(path: Path) -> Any:

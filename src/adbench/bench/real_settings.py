@@ -10,7 +10,7 @@ METHODS: dict[str, list[str]] = {
     "patchcore": ["model=patchcore"],
     "padim": ["model=padim"],
     "cflow": ["model=cflow"],
-    "rd4ad": ["model=rd4ad", "model.epochs=60"],
+    "rd4ad": ["model=rd4ad", "trainer.max_epochs=60"],
     "draem": ["model=draem", "preset=demo"],
     "crn": ["model=crn", "preset=demo"],
 }
@@ -38,7 +38,7 @@ STUDY: dict[str, list[str]] = {
     "padim n_features=20": ["model=padim", "model.n_features=20"],
     "padim layers=2,3": ["model=padim", "model.layers=[2,3]"],
     "padim eps=1": ["model=padim", "model.eps=1.0"],
-    "cflow epochs=2": ["model=cflow", "model.epochs=2"],
+    "cflow epochs=2": ["model=cflow", "trainer.max_epochs=2"],
     "rd4ad demo": ["model=rd4ad", "preset=demo"],
     "draem demo": ["model=draem", "preset=demo"],
 }

@@ -15,6 +15,7 @@ from pathlib import Path
 from omegaconf import DictConfig, OmegaConf
 
 from adbench.errors import AdbenchError
+from adbench.methods.base import MOVED_TO_TRAINER
 from adbench.runs.rules import Each, Flag, Integer, Number, Rule, problem
 
 SHARE = Number(0, 1, open_low=True, open_high=True)  # a split: something on both sides
@@ -61,10 +62,7 @@ SETTING_RULES: dict[str, Rule] = {
     "dataset.val_max_normals": Integer(1, optional=True),
     "dataset.train_split": SHARE,
     "dataset.normal_test_split": SHARE,
-    # the methods' knobs (conf/model/*.yaml say what each does); model.epochs: _check_epochs
-    "model.max_steps": Integer(1),
-    "model.val_check_interval": Integer(1, optional=True),
-    "model.check_val_every_n_epoch": Integer(1, optional=True),
+    # the methods' knobs (conf/model/*.yaml say what each does)
     "model.lr": POSITIVE,
     "model.weight_decay": WEIGHT,
     "model.momentum": Number(0, 1, open_high=True),
@@ -126,7 +124,7 @@ SETTING_RULES: dict[str, Rule] = {
 
 
 def check_run_settings(cfg: DictConfig) -> None:
-    """Every setting of SETTING_RULES that cfg has, dataset.image_size and model.epochs."""
+    """Every setting of SETTING_RULES that cfg has, dataset.image_size and the training length."""
     check_image_size(OmegaConf.select(cfg, "dataset.image_size"))
     absent = object()
     for key, rule in SETTING_RULES.items():
@@ -134,7 +132,9 @@ def check_run_settings(cfg: DictConfig) -> None:
         if value is not absent and (expected := problem(rule, value)):
             raise AdbenchError(f"{key}={_shown(value)}: {expected}")
     if "model" in cfg:
-        _check_epochs(cfg.model)
+        _check_nothing_moved(cfg.model)
+    if "trainer" in cfg:
+        _check_training_length(cfg.trainer)
     compare_to = OmegaConf.select(cfg, "eval.compare_to")
     if compare_to and not Path(compare_to).is_file():
         raise AdbenchError(
@@ -142,13 +142,29 @@ def check_run_settings(cfg: DictConfig) -> None:
         )
 
 
-def _check_epochs(model: DictConfig) -> None:
-    """An integer >= 1; also -1 (no epoch limit) for a model that counts `max_steps`."""
-    epochs = model.get("epochs")
-    if epochs is None or (epochs == -1 and "max_steps" in model):
+def _check_nothing_moved(model: DictConfig) -> None:
+    """A model config (e.g. one's own conf/model/NAME.yaml) that still sets the training length."""
+    for name in MOVED_TO_TRAINER:
+        if name in model:
+            raise AdbenchError(moved_to_trainer(f"model.{name}"))
+
+
+def moved_to_trainer(key: str) -> str:
+    """The line for a training-length key given as model.NAME: where it is now."""
+    now = f"trainer.{MOVED_TO_TRAINER[key.removeprefix('model.')]}"
+    return f"{key} is now {now}: set {now}=N (on the command line or under trainer: in the config)"
+
+
+def _check_training_length(trainer: DictConfig) -> None:
+    """Epochs an integer >= 1, or -1 (no epoch limit) where max_steps (an integer >= 1, or -1:
+    epochs decide) ends the training."""
+    steps, epochs = trainer.get("max_steps", -1), trainer.get("max_epochs")
+    if steps != -1 and (expected := problem(Integer(1), steps)):
+        raise AdbenchError(f"trainer.max_steps={_shown(steps)}: {expected} or -1")
+    if epochs is None or (epochs == -1 and steps != -1):
         return
     if expected := problem(Integer(1), epochs):
-        raise AdbenchError(f"model.epochs={epochs}: {expected}")
+        raise AdbenchError(f"trainer.max_epochs={_shown(epochs)}: {expected}")
 
 
 def check_image_size(value: object) -> None:

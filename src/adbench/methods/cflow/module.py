@@ -22,7 +22,6 @@ class CflowModule(FeatureMethodModule):
         self,
         backbone: dict,
         layers: list[int | str],
-        epochs: int = 5,
         lr: float = 1e-3,
         fiber_batch_size: int = 256,
         **settings: Any,

@@ -29,10 +29,9 @@ class CrnModule(AnomalyModule):
     """`model=crn`: competitive reconstruction networks (manual optimization, one optimizer and
     optional scheduler per unit; only the two paired units step in a training step).
 
-    Training length: `max_steps` training steps (trainer.max_steps reads it); `epochs`,
-    `val_check_interval` and `check_val_every_n_epoch` are read by the trainer config too.
-    The last training step is always validated, so the chosen pair and the calibration
-    belong to the final weights.
+    Training length: trainer.max_steps training steps (conf/model/crn.yaml), validated every
+    trainer.val_check_interval steps. The last training step is always validated, so the
+    chosen pair and the calibration belong to the final weights.
     """
 
     def __init__(
@@ -49,10 +48,6 @@ class CrnModule(AnomalyModule):
         scheduler: str = "none",
         scheduler_args: Mapping[str, Mapping] | None = None,
         selection_max_pairs: int = 30,
-        max_steps: int = 20000,
-        epochs: int = -1,
-        val_check_interval: int | float | None = 500,
-        check_val_every_n_epoch: int | None = None,
         image_size: Any = 128,
         **settings: Any,
     ) -> None:

@@ -26,7 +26,6 @@ class DraemModule(AnomalyModule):
     def __init__(
         self,
         kl_weight: float = 0.001,
-        epochs: int = 700,
         lr: float = 1e-4,
         lr_milestones: Sequence[float] = (0.8, 0.9),
         lr_gamma: float = 0.2,
@@ -59,10 +58,13 @@ class DraemModule(AnomalyModule):
         }
 
     def lr_milestone_epochs(self) -> list[int]:
-        """Epochs after which the LR drops: the milestone fractions of the trainer's epochs."""
-        epochs = self.hparams.epochs
-        if self._trainer is not None and (self.trainer.max_epochs or 0) > 0:
-            epochs = self.trainer.max_epochs
+        """Epochs after which the LR drops: the milestone fractions of trainer.max_epochs."""
+        epochs = self.trainer.max_epochs or 0
+        if epochs <= 0:
+            raise AdbenchError(
+                f"model=draem drops its learning rate at fractions of trainer.max_epochs, which "
+                f"is {self.trainer.max_epochs}: set trainer.max_epochs=N"
+            )
         return sorted(int(fraction * epochs) for fraction in self.hparams.lr_milestones)
 
     def training_step(self, batch: dict, batch_idx: int) -> torch.Tensor:

@@ -21,7 +21,6 @@ class Rd4adModule(FeatureMethodModule):
         self,
         backbone: dict,
         layers: Sequence[int | str],
-        epochs: int = 200,
         lr: float = 0.005,
         betas: Sequence[float] = (0.5, 0.999),
         **settings: Any,
