@@ -7,12 +7,14 @@ import torch
 from run_checks import fit_on_images
 
 from adbench.backbones import FeatureExtractor
+from adbench.errors import AdbenchError
 from adbench.methods.cflow import CflowModel, CflowModule
 from adbench.methods.cflow.model import (
     conditions_per_position,
     fiber_batches,
     positional_encoding_2d,
 )
+from adbench.methods.patch_features import patch_features
 
 BACKBONE = {"name": "tf_efficientnet_lite0", "weights": "random"}
 
@@ -100,3 +102,37 @@ def test_conditions_given_per_position_give_freias_own_log_likelihoods(extractor
         plain = model.log_likelihood(0, fibers, conditions)
     assert torch.allclose(fast, plain, rtol=1e-4, atol=1e-5)
     assert not any(block.per_position for block in model.decoders[0].module_list)
+
+
+def test_patch_fibers_are_patchcores_patch_features_under_one_flow(extractor):
+    torch.manual_seed(0)
+    model = CflowModel(extractor, coupling_blocks=2, condition_vector=16, fibers="patches").eval()
+    images = torch.rand(3, 3, 64, 64)
+    assert len(model.decoders) == 1
+    ((fibers, conditions),) = model.level_fibers(images)
+    features = patch_features(extractor(images))  # (3, C2 + C3, 8, 8) at stride 8
+    assert features.shape[1] == sum(extractor.channels)
+    assert torch.equal(fibers, features.permute(0, 2, 3, 1).reshape(-1, features.shape[1]))
+    assert conditions.shape == (len(fibers), 16)
+    with torch.no_grad():
+        scores, maps = model(images)
+        alone, _ = model(images[1:2])
+    assert maps.shape == (3, 1, 64, 64)
+    assert torch.allclose(scores[1], alone[0], rtol=1e-4, atol=1e-5)
+
+
+def test_an_unknown_fiber_kind_is_one_line(extractor):
+    with pytest.raises(AdbenchError, match=r"^model.fibers=pixels: choose one of levels, patches$"):
+        CflowModel(extractor, fibers="pixels")
+
+
+def test_patch_features_average_3x3_and_bring_coarser_levels_to_the_finest():
+    fine = torch.zeros(1, 1, 4, 4)
+    fine[0, 0, 1, 1] = 9.0
+    coarse = torch.full((1, 2, 2, 2), 5.0)
+    features = patch_features([fine, coarse])
+    assert features.shape == (1, 3, 4, 4)
+    assert torch.equal(features[0, 0, :3, :3], torch.ones(3, 3))  # the 9 spread over its 3x3
+    assert features[0, 0, 3].abs().sum() == 0 and features[0, 0, :, 3].abs().sum() == 0
+    # each 2x2 cell's 3x3 window holds the 4 cells and 5 zeros of padding (as PatchCore's)
+    assert torch.allclose(features[0, 1:], torch.full((2, 4, 4), 4 * 5.0 / 9))

@@ -15,20 +15,24 @@ from torch import nn
 
 from adbench.backbones import FeatureExtractor
 from adbench.errors import AdbenchError
+from adbench.methods.patch_features import patch_features
 from adbench.postprocess import GaussianSmoothing
 
 LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
+# what one flow models: each backbone level's fibers (the paper), or PatchCore's patch features
+# (the levels 3x3-averaged, resized to the finest, stacked: one flow over them)
+FIBERS = ("levels", "patches")
 
 
 class CflowModel(nn.Module):
     """Eval forward: images in [0, 1] (B,3,H,W) -> (image scores (B,), anomaly maps (B,1,H,W)).
 
     A position's anomaly score is its fiber's negative log-likelihood per dimension, -log p / dim,
-    averaged over the levels. No score depends on other images (the paper's map shifts by a
-    test-set-wide max). The paper's exp(log p / dim) squashes every unlikely fiber to ~0, so
-    faint and strong defects look alike: on the built-in data's validation set (synthetic
-    anomalies) the image AUROC of one trained model was 0.92 with -exp(log p / dim) and 0.98
-    with -log p / dim.
+    averaged over the flows (one per level, or one over patch features: `fibers`). No score
+    depends on other images (the paper's map shifts by a test-set-wide max). The paper's
+    exp(log p / dim) squashes every unlikely fiber to ~0, so faint and strong defects look
+    alike: on the built-in data's validation set (synthetic anomalies) the image AUROC of one
+    trained model was 0.92 with -exp(log p / dim) and 0.98 with -log p / dim.
     """
 
     def __init__(
@@ -38,8 +42,11 @@ class CflowModel(nn.Module):
         clamp_alpha: float = 1.9,
         condition_vector: int = 128,
         smoothing_sigma: float = 4.0,
+        fibers: str = "levels",
     ) -> None:
         super().__init__()
+        if fibers not in FIBERS:
+            raise AdbenchError(f"model.fibers={fibers}: choose one of {', '.join(FIBERS)}")
         if condition_vector <= 0 or condition_vector % 4:
             raise AdbenchError(
                 f"model.condition_vector={condition_vector} must be a positive multiple of 4"
@@ -47,16 +54,24 @@ class CflowModel(nn.Module):
         self.extractor = extractor
         self.condition_vector = condition_vector
         self.smoothing = GaussianSmoothing(smoothing_sigma)
+        self.fibers = fibers
+        dims = extractor.channels if fibers == "levels" else [sum(extractor.channels)]
         self.decoders = nn.ModuleList(
             conditional_flow(channels, condition_vector, coupling_blocks, clamp_alpha)
-            for channels in extractor.channels
+            for channels in dims
         )
+
+    def feature_maps(self, images: torch.Tensor) -> list[torch.Tensor]:
+        """What the flows model, one (B, C, h, w) map per flow: the backbone's levels, or their
+        patch features."""
+        levels = self.extractor(images)
+        return levels if self.fibers == "levels" else [patch_features(levels)]
 
     @torch.no_grad()
     def level_fibers(self, images: torch.Tensor) -> list[tuple[torch.Tensor, torch.Tensor]]:
-        """Per level (features (B*h*w, C), positional conditions (B*h*w, condition_vector))."""
+        """Per flow (features (B*h*w, C), positional conditions (B*h*w, condition_vector))."""
         levels = []
-        for features in self.extractor(images):
+        for features in self.feature_maps(images):
             fibers, conditions = self._fibers(features)
             levels.append((fibers, conditions.repeat(len(fibers) // len(conditions), 1)))
         return levels
@@ -84,7 +99,7 @@ class CflowModel(nn.Module):
 
     def forward(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         level_maps = []
-        for level, features in enumerate(self.extractor(images)):
+        for level, features in enumerate(self.feature_maps(images)):
             batch, _, height, width = features.shape
             with conditions_per_position(self.decoders[level]):
                 log_prob = self.log_likelihood(level, *self._fibers(features))

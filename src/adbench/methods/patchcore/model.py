@@ -11,6 +11,7 @@ from torch import nn
 
 from adbench.backbones import FeatureExtractor
 from adbench.methods.buffers import resize_fitted_buffers
+from adbench.methods.patch_features import patch_features
 from adbench.methods.patchcore.coreset import greedy_coreset
 from adbench.methods.patchcore.neighbours import IvfIndex, nearest_neighbours
 from adbench.postprocess import GaussianSmoothing
@@ -58,7 +59,6 @@ class PatchcoreModel(nn.Module):
         self.level_channels = extractor.channels
         self.seed = seed
         self.smoothing = GaussianSmoothing(smoothing_sigma)
-        self.pool = nn.AvgPool2d(kernel_size=3, stride=1, padding=1)
         dim = sum(extractor.channels)
         self.register_buffer("memory_bank", torch.empty(0, dim))
         # training statistics that scale patches before comparison (identity for "none"), so
@@ -70,13 +70,7 @@ class PatchcoreModel(nn.Module):
 
     def embed(self, images: torch.Tensor) -> torch.Tensor:
         """Patch embeddings (B, D, h, w): 3x3-averaged levels, resized to the finest, stacked."""
-        features = [self.pool(level) for level in self.extractor(images)]
-        size = features[0].shape[-2:]
-        features = [features[0]] + [
-            F.interpolate(level, size=size, mode="bilinear", align_corners=False)
-            for level in features[1:]
-        ]
-        return torch.cat(features, dim=1)
+        return patch_features(self.extractor(images))
 
     @torch.no_grad()
     def fit(self, embeddings: Sequence[torch.Tensor]) -> None:
