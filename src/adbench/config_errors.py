@@ -18,7 +18,6 @@ from omegaconf import DictConfig, OmegaConf
 
 from adbench.compose import compose_adbench
 from adbench.errors import AdbenchError
-from adbench.methods.base import MOVED_TO_TRAINER
 from adbench.runs.settings import check_run_settings, moved_to_trainer
 
 UNKNOWN_KEY = re.compile(r"Could not override '([^']+)'")
@@ -81,8 +80,8 @@ def _unknown_option(error: MissingConfigException) -> str:
 
 
 def _unknown_key(key: str, config: DictConfig) -> str:
-    if key.startswith("model.") and key.removeprefix("model.") in MOVED_TO_TRAINER:
-        return moved_to_trainer(key)
+    if line := moved_to_trainer(key):
+        return line
     keys = _all_keys(OmegaConf.to_container(config, resolve=False))
     close = difflib.get_close_matches(key, keys, n=1, cutoff=0.6)
     hint = f"did you mean {close[0]}? " if close else ""

@@ -25,6 +25,7 @@ from adbench.methods.distributed import gather_eval_results
 from adbench.methods.registry import MethodSpec, specs
 from adbench.methods.results import EvalResults, compute_metrics
 from adbench.postprocess import Calibration
+from adbench.runs.settings import MOVED_TO_TRAINER
 from adbench.tiling import Tiler
 
 
@@ -142,20 +143,11 @@ class AnomalyModule(L.LightningModule):
         self.val_metrics = record.get("val_metrics", {})
 
 
-# training length, once module settings (model.epochs, ...) and now the trainer's (trainer.*):
-# checkpoints written before the move still hold them; split_wiring drops them
-MOVED_TO_TRAINER = {
-    "epochs": "max_epochs",
-    "max_steps": "max_steps",
-    "val_check_interval": "val_check_interval",
-    "check_val_every_n_epoch": "check_val_every_n_epoch",
-}
-
-
 def split_wiring(settings: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """A module's keyword settings as (its torch model's knobs, the wiring AnomalyModule takes):
     a method module passes the knobs on to its model, which alone declares them."""
     wiring_names = set(inspect.signature(AnomalyModule.__init__).parameters) - {"self"}
+    # checkpoints written before the training length moved to trainer.* still hold it
     settings = {key: value for key, value in settings.items() if key not in MOVED_TO_TRAINER}
     knobs = {key: value for key, value in settings.items() if key not in wiring_names}
     wiring = {key: value for key, value in settings.items() if key in wiring_names}

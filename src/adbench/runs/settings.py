@@ -15,13 +15,19 @@ from pathlib import Path
 from omegaconf import DictConfig, OmegaConf
 
 from adbench.errors import AdbenchError
-from adbench.methods.base import MOVED_TO_TRAINER
 from adbench.runs.rules import Each, Flag, Integer, Number, Rule, problem
 
 SHARE = Number(0, 1, open_low=True, open_high=True)  # a split: something on both sides
 PROBABILITY = Number(0, 1)
 WEIGHT = Number(0)
 POSITIVE = Number(0, open_low=True)
+# the training length, once module settings (model.epochs, ...), now the trainer's
+MOVED_TO_TRAINER = {
+    "epochs": "max_epochs",
+    "max_steps": "max_steps",
+    "val_check_interval": "val_check_interval",
+    "check_val_every_n_epoch": "check_val_every_n_epoch",
+}
 SEED = Integer(0, 2**32 - 1)  # numpy's range
 
 SETTING_RULES: dict[str, Rule] = {
@@ -144,14 +150,17 @@ def check_run_settings(cfg: DictConfig) -> None:
 
 def _check_nothing_moved(model: DictConfig) -> None:
     """A model config (e.g. one's own conf/model/NAME.yaml) that still sets the training length."""
-    for name in MOVED_TO_TRAINER:
-        if name in model:
-            raise AdbenchError(moved_to_trainer(f"model.{name}"))
+    for name in model:
+        if line := moved_to_trainer(f"model.{name}"):
+            raise AdbenchError(line)
 
 
-def moved_to_trainer(key: str) -> str:
-    """The line for a training-length key given as model.NAME: where it is now."""
-    now = f"trainer.{MOVED_TO_TRAINER[key.removeprefix('model.')]}"
+def moved_to_trainer(key: str) -> str | None:
+    """For a training-length key given as model.NAME, the line saying where it is now."""
+    moved = MOVED_TO_TRAINER.get(key.removeprefix("model.")) if key.startswith("model.") else None
+    if moved is None:
+        return None
+    now = f"trainer.{moved}"
     return f"{key} is now {now}: set {now}=N (on the command line or under trainer: in the config)"
 
 
