@@ -8,15 +8,13 @@ import numpy as np
 import torch
 from omegaconf import DictConfig, ListConfig
 
-from adbench.data.geometry import geometry_of, resize_transform
+from adbench.data.geometry import resize_transform
 from adbench.image_files import read_image
 from adbench.io import write_csv_atomic, write_json_atomic
 from adbench.methods.base import AnomalyModule
 from adbench.methods.results import EvalResults, TestOutcome
-from adbench.metrics.aupro import pro_curve_of
 from adbench.metrics.detector_file import write_coco_boxes
 from adbench.metrics.evaluate import AD_MEAN_PARTS
-from adbench.metrics.regions import RegionSettings, map_regions
 from adbench.postprocess import Calibration
 from adbench.report import write_report
 from adbench.tables import format_metrics_table, format_table
@@ -29,15 +27,13 @@ def write_test_outputs(
     out_dir: Path,
     results: EvalResults,
     calibration: Calibration,
-    heatmaps: bool,
     roc: bool,
-    geometry: dict | None = None,
     pro_curve: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> list[str]:
     """scores.csv (file, label, defect, raw, normalised, prediction; and class in a run over
-    several), heatmaps/ (heatmaps/CLASS/ for several), roc_curve.png and pro_curve.png (`roc`:
-    the images with masks, when they hold a defect); notes on figures that could not be written
-    (the scores and metrics are not lost for them)."""
+    several), roc_curve.png and pro_curve.png (`roc`; the pass's `pro_curve` of the images with
+    masks, when they hold a defect; the heatmaps are the pass's own); notes on figures that
+    could not be written (the scores and metrics are not lost for them)."""
     data = results.stacked()
     normalized = calibration.normalize_scores(data["scores"])
     rows = [
@@ -48,38 +44,24 @@ def write_test_outputs(
         )
     ]  # fmt: skip
     header = ["file", "label", "defect_type", "raw_score", "normalized_score", "prediction"]
-    folders = results.defect_types
     if results.classes():
         header.append("class")
         rows = [[*row, group] for row, group in zip(rows, results.groups, strict=True)]
-        folders = [f"{group}/{kind}" for group, kind in zip(results.groups, folders, strict=True)]
     write_csv_atomic(out_dir / "scores.csv", header, rows)
     try:
         if roc and data["labels"].min() != data["labels"].max():
             labels = data["labels"].numpy()
             save_roc_curve(out_dir / "roc_curve.png", data["scores"].numpy(), labels, "image ROC")
-        known = data["has_mask"]
-        if roc and bool(data["masks"][known].any()) and not bool(data["masks"][known].all()):
-            if pro_curve is None:
-                pro_curve = pro_curve_of(data["maps"][known], data["masks"][known])
+        if roc and pro_curve is not None:
             save_pro_curve(out_dir / "pro_curve.png", *pro_curve)
-        if heatmaps:
-            masks = [
-                m if known else None
-                for m, known in zip(data["masks"], data["has_mask"], strict=False)
-            ]
-            write_heatmaps(
-                out_dir / "heatmaps",
-                results.paths,
-                data["maps"],
-                calibration,
-                masks,
-                folders,
-                geometry,
-            )
     except OSError as error:
-        return [f"figures not written ({error}): the metrics and scores.csv are complete"]
+        return [figures_not_written(error)]
     return []
+
+
+def figures_not_written(error: OSError) -> str:
+    """The note of a figure (curve, heatmap) that could not be written."""
+    return f"figures not written ({error}): the metrics and scores.csv are complete"
 
 
 def write_predictions(
@@ -133,20 +115,10 @@ def write_test_report(
     """scores.csv, heatmaps, ROC and metrics.json (last: a run is complete once it exists) of
     `module`'s test pass, and its table on stdout."""
     figure_notes = write_test_outputs(
-        out_dir,
-        test.results,
-        module.calibration,
-        cfg.output.heatmaps,
-        cfg.output.roc_curve,
-        geometry_of(module.input_format),
-        test.pro_curve,
+        out_dir, test.results, module.calibration, cfg.output.roc_curve, test.pro_curve
     )
-    if cfg.output.coco_boxes:
-        maps = test.results.stacked()["maps"]
-        regions = RegionSettings.from_config(cfg.eval)
-        threshold = module.calibration.raw_map_value(regions.threshold)
-        found = map_regions(maps, threshold, regions.min_area)
-        write_coco_boxes(out_dir / "coco_boxes.json", test.results.paths, found)
+    if cfg.output.coco_boxes and test.boxes is not None:
+        write_coco_boxes(out_dir / "coco_boxes.json", test.results.paths, test.boxes)
     summary = {
         "model": module.name,
         "dataset": dataset_name(cfg),

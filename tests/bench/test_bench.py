@@ -30,6 +30,15 @@ def test_patchcore_scaling_job_fits_real_photo_shots():
     assert result["embed_seconds"] > 0 and result["coreset_seconds"] > 0
 
 
+@pytest.mark.parametrize("pixel_bins", [100, None])
+def test_test_pass_memory_job_tests_generated_images(mvtec_tree, pixel_bins):
+    tree = ["dataset=mvtec", f"dataset.root={mvtec_tree}", "dataset.category=cat"]
+    result = job("test_pass_memory", n_images=6, image_size=32, batch_size=4,
+                 pixel_bins=pixel_bins, overrides=tree)  # fmt: skip
+    assert result["test_images"] == 6 and 0 <= result["pixel_auroc"] <= 1
+    assert result["test_seconds"] > 0 and result["peak_mib"] > 0
+
+
 @pytest.mark.slow  # ~20 s: a real-photo tree, a fit and five test passes
 def test_patchcore_search_job_sets_the_ivf_index_beside_exact_search(tmp_path):
     overrides = ["dataset=realphotos", f"dataset.root={tmp_path}/photos", "dataset.n_train=8",

@@ -2,7 +2,7 @@
 and print a markdown table of fit time, throughput, peak memory and AUROC; PatchCore's exact
 search beside its IVF index on real photos (recall@1, throughput, AUROC); and the scaling checks
 (PaDiM fit vs training-set size, PatchCore's fit vs training-set size on real-photo shots, its
-coreset selection alone on random vectors).
+coreset selection alone on random vectors; the test pass's peak memory vs the test set's size).
 
 `python -m adbench.bench real ...`: the real-photo development benchmark (see bench/real.py)."""
 
@@ -132,6 +132,28 @@ def scaling_tables(args: argparse.Namespace) -> str:
     ])  # fmt: skip
 
 
+def test_pass_table(args: argparse.Namespace) -> str:
+    """The test pass's peak memory against the test set's size, binned (streamed) and exact."""
+    rows = []
+    for pixel_bins in (10_000, None):
+        for n_images in args.test_pass_images:
+            result = job("test_pass_memory", n_images=n_images, image_size=args.image_size,
+                         batch_size=args.batch_size, pixel_bins=pixel_bins)  # fmt: skip
+            mode = f"binned ({pixel_bins} bins)" if pixel_bins else "exact (every map kept)"
+            if "error" in result:
+                mode += f" (failed: {result['error'][:80]})"
+            rows.append(
+                [
+                    mode,
+                    n_images,
+                    _round(result.get("test_seconds"), 1),
+                    _round(result.get("peak_mib")),
+                ]
+            )
+    title = "PaDiM's test pass vs test-set size (metrics, no figures)"
+    return format_table(["pixel metrics", "test images", "test s", "peak MiB"], rows, title=title)
+
+
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["real"]:
@@ -150,6 +172,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--coreset-vectors", type=int, default=200_000)
     parser.add_argument("--search-train-images", type=int, default=60)
     parser.add_argument("--search-probes", type=int, nargs="+", default=[2, 4, 8, 16])
+    parser.add_argument("--test-pass-images", type=int, nargs="+", default=[250, 1000, 2000])
     parser.add_argument("--output", default="outputs/bench/bench.md")
     args = parser.parse_args(argv)
     machine = (
@@ -162,6 +185,7 @@ def main(argv: list[str] | None = None) -> None:
             methods_table(args, scratch),
             search_table(args, scratch),
             scaling_tables(args),
+            test_pass_table(args),
         ])  # fmt: skip
     write_text_atomic(args.output, report)
     print(report)

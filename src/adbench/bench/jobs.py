@@ -170,6 +170,57 @@ def patchcore_scaling_job(n_images: int, image_size: int, batch_size: int, categ
     }
 
 
+class _RandomDefects(torch.utils.data.Dataset):
+    """`count` labelled test items made on the fly (no memory kept per item): noise images,
+    every other one anomalous with a rectangle mask."""
+
+    def __init__(self, count: int, image_size: int) -> None:
+        self.count, self.image_size = count, image_size
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __getitem__(self, index: int) -> dict:
+        generator = torch.Generator().manual_seed(index)
+        size = self.image_size
+        mask = torch.zeros(1, size, size)
+        if index % 2:
+            y, x = torch.randint(0, size // 2, (2,), generator=generator).tolist()
+            mask[:, y : y + size // 4, x : x + size // 4] = 1
+        return {
+            "image": torch.rand(3, size, size, generator=generator),
+            "label": index % 2, "mask": mask, "has_mask": True,
+            "path": f"{index:05d}.png", "defect_type": "rectangle" if index % 2 else "good",
+        }  # fmt: skip
+
+
+def test_pass_memory_job(
+    n_images: int,
+    image_size: int,
+    batch_size: int,
+    pixel_bins: int | None,
+    overrides: tuple[str, ...] = (),
+) -> dict:
+    """PaDiM fitted on the default data (or that of `overrides`), then one test pass over
+    `n_images` generated test images (metrics only, no figures): its seconds and (in the
+    caller) peak memory."""
+    import tempfile
+
+    from torch.utils.data import DataLoader
+
+    quiet_lightning()
+    with tempfile.TemporaryDirectory() as scratch:
+        cfg = compose_config(["model=padim", f"dataset.image_size={image_size}",
+                              f"output_dir={scratch}", *overrides])  # fmt: skip
+        module, datamodule = build(cfg)
+        trainer = instantiate(cfg.trainer, logger=False, enable_progress_bar=False)
+        trainer.fit(module, datamodule=datamodule)
+        loader = DataLoader(_RandomDefects(n_images, image_size), batch_size=batch_size)
+        test = run_test_pass(trainer, module, dataloaders=loader, pixel_bins=pixel_bins)
+    return {"test_images": n_images, "test_seconds": test.seconds,
+            "pixel_auroc": test.metrics.get("pixel_auroc")}  # fmt: skip
+
+
 def coreset_job(n_vectors: int, dims: int, ratio: float) -> dict:
     """PatchCore's greedy coreset selection alone on random vectors."""
     from adbench.methods.patchcore.coreset import greedy_coreset
@@ -186,6 +237,7 @@ JOBS = {
     "padim_scaling": padim_scaling_job,
     "patchcore_scaling": patchcore_scaling_job,
     "coreset": coreset_job,
+    "test_pass_memory": test_pass_memory_job,
 }
 
 

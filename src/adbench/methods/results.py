@@ -8,20 +8,26 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from adbench.metrics import ad_mean, image_metrics, metrics_at_threshold, pixel_metrics
+from adbench.metrics import ad_mean, image_metrics, metrics_at_threshold
 from adbench.metrics.binned import BinnedPixelMetrics
 from adbench.metrics.detector_file import read_detector_boxes
-from adbench.metrics.regions import RegionSettings, region_metrics
+from adbench.metrics.pixel_tally import PixelTally
+from adbench.metrics.regions import Regions, RegionSettings, RegionTally
+from adbench.metrics.thresholded import ThresholdTally
 from adbench.postprocess import Calibration
 
 # validation image scores spread over less than this share of their size: float32 rounding
 # (~1e-7 of it) is then amplified 1e3 times or more by the normalisation
 NEARLY_FLAT = 1e-4
+# a binned test pass's range: the validation maps' span, widened below by one span and above
+# by two
+BINNED_RANGE_BELOW, BINNED_RANGE_ABOVE = 1.0, 2.0
 
 
 @dataclass
 class EvalResults:
-    """Per-image outputs of one pass over a dataset, kept on the CPU."""
+    """Per-image outputs of one pass over a dataset, kept on the CPU: the maps and masks only
+    with `keep_maps` (a streamed test pass measures them batch by batch instead)."""
 
     paths: list[str] = field(default_factory=list)
     defect_types: list[str] = field(default_factory=list)
@@ -31,16 +37,19 @@ class EvalResults:
     maps: list[torch.Tensor] = field(default_factory=list)
     masks: list[torch.Tensor] = field(default_factory=list)
     has_mask: list[torch.Tensor] = field(default_factory=list)
+    keep_maps: bool = True
 
     def add(self, batch: dict, scores: torch.Tensor, maps: torch.Tensor) -> None:
         self.paths += list(batch["path"])
         self.defect_types += list(batch.get("defect_type", ["unknown"] * len(scores)))
         self.groups += list(batch.get("group", [""] * len(scores)))
         self.scores.append(scores.detach().float().cpu())
-        self.maps.append(maps.detach().float().cpu()[:, 0])
+        if self.keep_maps:
+            self.maps.append(maps.detach().float().cpu()[:, 0])
         if "label" in batch:
             self.labels.append(torch.as_tensor(batch["label"]).cpu())
-            self.masks.append(batch["mask"].detach().cpu()[:, 0] > 0.5)
+            if self.keep_maps:
+                self.masks.append(batch["mask"].detach().cpu()[:, 0] > 0.5)
             self.has_mask.append(torch.as_tensor(batch["has_mask"]).cpu())
 
     def __len__(self) -> int:
@@ -58,6 +67,7 @@ class EvalResults:
             paths=[self.paths[i] for i in keep],
             defect_types=[self.defect_types[i] for i in keep],
             groups=[self.groups[i] for i in keep],
+            keep_maps=self.keep_maps,
         )
         index = torch.as_tensor(keep, dtype=torch.long)
         for key, tensor in data.items():
@@ -65,14 +75,15 @@ class EvalResults:
         return part
 
     def stacked(self) -> dict[str, torch.Tensor]:
-        """Concatenated tensors: scores (N,), maps (N,H,W), and labels/masks when known."""
-        out = {"scores": torch.cat(self.scores), "maps": torch.cat(self.maps)}
+        """Concatenated tensors: scores (N,), labels and has_mask when known, and with
+        `keep_maps` maps (N,H,W) and masks."""
+        out = {"scores": torch.cat(self.scores)}
         if self.labels:
-            out |= {
-                "labels": torch.cat(self.labels),
-                "masks": torch.cat(self.masks),
-                "has_mask": torch.cat(self.has_mask).bool(),
-            }
+            out |= {"labels": torch.cat(self.labels), "has_mask": torch.cat(self.has_mask).bool()}
+        if self.keep_maps:
+            out["maps"] = torch.cat(self.maps)
+            if self.labels:
+                out["masks"] = torch.cat(self.masks)
         return out
 
 
@@ -86,8 +97,35 @@ class TestOutcome:
     metrics: dict[str, float]
     notes: list[str] = field(default_factory=list)
     per_class: dict[str, dict[str, float]] = field(default_factory=dict)  # several classes
-    pro_curve: tuple[np.ndarray, np.ndarray] | None = None  # (FPR, PRO), when binned
+    pro_curve: tuple[np.ndarray, np.ndarray] | None = None  # (FPR, PRO) of the masked images
+    boxes: list[Regions] | None = None  # per image, the regions at eval.region_threshold
     seconds: float = 0.0
+
+
+def new_pixel_tally(
+    calibration: Calibration | None,
+    regions: RegionSettings | None = None,
+    bins: int | None = None,
+) -> PixelTally:
+    """A PixelTally for an evaluation: binned with `bins` (over the calibration's map range,
+    widened: test defects score above anything validation saw), else exact; with a fitted
+    calibration also the figures at its pixel threshold, and with `regions` the region metrics
+    at theirs."""
+    binned = None
+    if bins:
+        low, high = calibration.map_range()
+        span = max(high - low, 1e-12)
+        binned = BinnedPixelMetrics(
+            low - BINNED_RANGE_BELOW * span, high + BINNED_RANGE_ABOVE * span, bins
+        )
+    thresholds = calibration.thresholds() if calibration is not None else None
+    if not thresholds:
+        return PixelTally(binned)
+    at_threshold = ThresholdTally(thresholds["pixel"], "pixel")
+    region_tally = None
+    if regions is not None:
+        region_tally = RegionTally(calibration.raw_map_value(regions.threshold), regions.min_area)
+    return PixelTally(binned, at_threshold, region_tally)
 
 
 def compute_metrics(
@@ -95,10 +133,10 @@ def compute_metrics(
     calibration: Calibration | None = None,
     regions: RegionSettings | None = None,
     detector_boxes: list | None = None,
-    binned: BinnedPixelMetrics | None = None,
+    tally: PixelTally | None = None,
 ) -> tuple[dict[str, float], list[str]]:
-    """Image metrics, and pixel metrics over the images that have exact masks (from `binned`'s
-    histograms of those images when given, else exact); with a fitted
+    """Image metrics, and pixel metrics over the images that have exact masks: from `tally`,
+    fed with them during the pass, or else exact from the results' maps. With a fitted
     calibration also F1, precision and recall at its thresholds, and with `regions` the region
     metrics at that threshold (metrics/regions.py), beside those of the detector boxes of
     `regions.compare_to` (read here unless given, one list per image).
@@ -125,37 +163,30 @@ def compute_metrics(
         notes.append(f"{len(unmasked)} anomalous images have no mask ({names}{more})")
     if not bool(with_mask[labels == 1].any()):
         notes.append("no anomalous image has a pixel mask: pixel metrics skipped")
-    else:
-        if not bool(with_mask.all()):
-            notes.append(f"pixel metrics over the {int(with_mask.sum())} images with masks")
-        maps, masks = data["maps"][with_mask], data["masks"][with_mask]
-        if binned is None:
-            metrics |= pixel_metrics(maps, masks)
-        else:
-            metrics |= binned.compute()
-            notes += binned.notes()
-        if thresholds:
-            metrics |= metrics_at_threshold(maps, masks, thresholds["pixel"], "pixel")
-        if thresholds and regions is not None:
-            threshold = calibration.raw_map_value(regions.threshold)
-            other = None
-            if regions.compare_to:  # its boxes on every test image, then those with masks
-                boxes = detector_boxes
-                if boxes is None:
-                    boxes = read_detector_boxes(regions.compare_to, results.paths)
-                other = [found for found, known in zip(boxes, with_mask, strict=True) if known]
-            metrics |= region_metrics(maps, masks, threshold, regions.min_area, other)
-    return metrics | ad_mean(metrics), notes
+        return metrics | ad_mean(metrics), notes
+    if not bool(with_mask.all()):
+        notes.append(f"pixel metrics over the {int(with_mask.sum())} images with masks")
+    if tally is None:
+        tally = new_pixel_tally(calibration, regions)
+        tally.update(data["maps"][with_mask], data["masks"][with_mask])
+    other = None
+    if tally.regions is not None and regions is not None and regions.compare_to:
+        boxes = detector_boxes  # its boxes on every test image, then those with masks
+        if boxes is None:
+            boxes = read_detector_boxes(regions.compare_to, results.paths)
+        other = [found for found, known in zip(boxes, with_mask, strict=True) if known]
+    pixel, pixel_notes = tally.compute(other)
+    return metrics | pixel | ad_mean(metrics | pixel), notes + pixel_notes
 
 
 def compute_class_metrics(
     results: EvalResults,
     calibration: Calibration | None = None,
     regions: RegionSettings | None = None,
-    binned: dict[str, BinnedPixelMetrics] | None = None,
+    tallies: dict[str, PixelTally] | None = None,
 ) -> tuple[dict[str, dict[str, float]], list[str]]:
     """compute_metrics for each class of a run over several (dataset.category=[a,b]), with the
-    one calibration they share (and each class's `binned` histograms, by class name); {} for a
+    one calibration they share (and each class's pixel `tallies`, by class name); {} for a
     run over one class. Notes name their class."""
     boxes = None
     if regions is not None and regions.compare_to and results.classes():
@@ -165,7 +196,7 @@ def compute_class_metrics(
         keep = [index for index, group in enumerate(results.groups) if group == name]
         chosen = [boxes[index] for index in keep] if boxes is not None else None
         metrics, class_notes = compute_metrics(
-            results.subset(keep), calibration, regions, chosen, (binned or {}).get(name)
+            results.subset(keep), calibration, regions, chosen, (tallies or {}).get(name)
         )
         per_class[name] = metrics
         notes += [f"class {name}: {note}" for note in class_notes]

@@ -61,6 +61,45 @@ def regions_of(mask: np.ndarray, values: np.ndarray | None = None, min_area: int
     )
 
 
+class RegionTally:
+    """Region metrics fed batch by batch: per image the regions found and the true ones (a few
+    boxes each), and the pixel counts of the segmentation's IoU; the maps are not kept."""
+
+    def __init__(self, threshold: float, min_area: int = 1) -> None:
+        self.threshold = threshold  # in the maps' units
+        self.min_area = min_area
+        self.found: list[Regions] = []
+        self.truths: list[Regions] = []
+        self.overlap = self.union = 0
+
+    def update(self, maps: Tensor, masks: Tensor, found: list[Regions] | None = None) -> None:
+        """Add (B, H, W) maps with their (B, H, W) bool masks (`found`: their map_regions at this
+        tally's threshold and min_area, when already drawn)."""
+        predicted = maps >= self.threshold
+        self.overlap += int((predicted & masks).sum())
+        self.union += int((predicted | masks).sum())
+        self.found += (
+            found if found is not None else map_regions(maps, self.threshold, self.min_area)
+        )
+        self.truths += truth_regions(masks)
+
+    def compute(self, other: list[Regions] | None = None) -> dict[str, float]:
+        """Those of detection_metrics and `segmentation_iou_at_threshold`. With `other` (another
+        detector's boxes on the same images) also its detection metrics (`detector_`) and those
+        of the union of both detectors' boxes (`union_`: either flags it; unranked, as the two
+        scores are not on one scale)."""
+        metrics = detection_metrics(self.found, self.truths)
+        metrics["segmentation_iou_at_threshold"] = self.overlap / self.union
+        if other is not None:
+            either = [
+                Regions(torch.cat([a.boxes, b.boxes]), torch.cat([a.scores, b.scores]))
+                for a, b in zip(self.found, other, strict=True)
+            ]
+            metrics |= _prefixed("detector_", detection_metrics(other, self.truths))
+            metrics |= _prefixed("union_", detection_metrics(either, self.truths, ranked=False))
+        return metrics
+
+
 def region_metrics(
     maps: Tensor,
     masks: Tensor,
@@ -68,26 +107,11 @@ def region_metrics(
     min_area: int = 1,
     other: list[Regions] | None = None,
 ) -> dict[str, float]:
-    """Region metrics of (N, H, W) maps against (N, H, W) bool masks at `threshold` (in the
-    maps' units): those of detection_metrics and `segmentation_iou_at_threshold`. With `other`
-    (another detector's boxes on the same images) also its detection metrics (`detector_`) and
-    those of the union of both detectors' boxes (`union_`: either flags it; unranked, as the
-    two scores are not on one scale)."""
-    predicted = maps >= threshold
-    found = map_regions(maps, threshold, min_area)
-    truths = truth_regions(masks)
-    overlap = (predicted & masks).sum().item()
-    union = (predicted | masks).sum().item()
-    metrics = detection_metrics(found, truths)
-    metrics["segmentation_iou_at_threshold"] = overlap / union
-    if other is not None:
-        either = [
-            Regions(torch.cat([a.boxes, b.boxes]), torch.cat([a.scores, b.scores]))
-            for a, b in zip(found, other, strict=True)
-        ]
-        metrics |= _prefixed("detector_", detection_metrics(other, truths))
-        metrics |= _prefixed("union_", detection_metrics(either, truths, ranked=False))
-    return metrics
+    """RegionTally's figures of (N, H, W) maps against (N, H, W) bool masks at `threshold` (in
+    the maps' units), all at once."""
+    tally = RegionTally(threshold, min_area)
+    tally.update(maps, masks)
+    return tally.compute(other)
 
 
 def map_regions(maps: Tensor, threshold: float, min_area: int = 1) -> list[Regions]:

@@ -4,24 +4,40 @@ on validation (not the oracle F1-max, whose threshold is chosen on the evaluated
 from __future__ import annotations
 
 from torch import Tensor
-from torchmetrics.functional.classification import (
-    binary_f1_score,
-    binary_precision,
-    binary_recall,
-)
+from torchmetrics import MetricCollection
+from torchmetrics.classification import BinaryF1Score, BinaryPrecision, BinaryRecall
 
 
-def metrics_at_threshold(scores: Tensor, labels: Tensor, threshold: float, level: str) -> dict:
-    """`{level}_f1` / `_precision` / `_recall` `_at_threshold` of predictions score >= threshold.
+class ThresholdTally:
+    """`{level}_f1` / `_precision` / `_recall` `_at_threshold` of predictions score >= threshold,
+    fed batch by batch (torchmetrics' counts: memory does not grow with the data).
 
     Predictions go to torchmetrics as 0/1 integers, so no sigmoid touches raw scores; a
     precision with no positive prediction is 0.
     """
-    predicted = (scores >= threshold).flatten().long()
-    target = labels.flatten().long()
-    figures = {
-        "f1": binary_f1_score(predicted, target, zero_division=0),
-        "precision": binary_precision(predicted, target, zero_division=0),
-        "recall": binary_recall(predicted, target, zero_division=0),
-    }
-    return {f"{level}_{name}_at_threshold": float(value) for name, value in figures.items()}
+
+    def __init__(self, threshold: float, level: str) -> None:
+        self.threshold = threshold
+        self.level = level
+        self.figures = MetricCollection(
+            {
+                "f1": BinaryF1Score(zero_division=0),
+                "precision": BinaryPrecision(zero_division=0),
+                "recall": BinaryRecall(zero_division=0),
+            }
+        )
+
+    def update(self, scores: Tensor, labels: Tensor) -> None:
+        predicted = (scores >= self.threshold).flatten().long()
+        self.figures.update(predicted, labels.flatten().long())
+
+    def compute(self) -> dict[str, float]:
+        figures = self.figures.compute()
+        return {f"{self.level}_{name}_at_threshold": float(v) for name, v in figures.items()}
+
+
+def metrics_at_threshold(scores: Tensor, labels: Tensor, threshold: float, level: str) -> dict:
+    """ThresholdTally's figures of all `scores` at once."""
+    tally = ThresholdTally(threshold, level)
+    tally.update(scores, labels)
+    return tally.compute()

@@ -13,7 +13,7 @@ from adbench.methods.results import TestOutcome
 from adbench.metrics.regions import RegionSettings
 from adbench.outputs import dataset_name, write_test_report
 from adbench.tasks.building import build_from
-from adbench.tasks.test_pass import run_test_pass
+from adbench.tasks.test_pass import heatmaps_dir, run_test_pass
 from adbench.tasks.trainer import make_trainer
 
 
@@ -39,7 +39,7 @@ def test(cfg: DictConfig, out_dir: Path) -> TestOutcome:
     trainer = make_trainer(cfg)
     outcome = run_test_pass(
         trainer, module, datamodule, regions=RegionSettings.from_config(cfg.eval),
-        pixel_bins=cfg.eval.pixel_bins,
+        pixel_bins=cfg.eval.pixel_bins, heatmaps=heatmaps_dir(cfg, out_dir),
     )  # fmt: skip
     if trainer.is_global_zero:
         context = {"checkpoint": str(Path(cfg.ckpt_path).expanduser().resolve())}

@@ -1,17 +1,23 @@
 """A test pass as a value (TestOutcome): the per-image outputs of every rank, the metrics drawn
 from them with the model's calibration, notes on what was skipped, and its wall seconds.
 
-With `pixel_bins` (eval.pixel_bins) the pixel metrics come from histograms filled batch by batch
-(metrics/binned.py) over a range set by the calibration, instead of sorting every test pixel."""
+In one process the maps are measured batch by batch (PixelTally) and their heatmaps written as
+they come, so no map outlives its batch: with `pixel_bins` (eval.pixel_bins) the pixel metrics
+come from histograms over a range set by the calibration, and memory does not grow with the
+test set; without it the tally keeps the maps for the exact figures. Under DDP the ranks' maps
+are gathered first and measured the same way."""
 
 from __future__ import annotations
 
 import time
 from dataclasses import replace
+from pathlib import Path
 
 import lightning as L
 import torch
+from omegaconf import DictConfig
 
+from adbench.data.geometry import geometry_of
 from adbench.methods.base import AnomalyModule
 from adbench.methods.distributed import gather_eval_results
 from adbench.methods.results import (
@@ -19,71 +25,121 @@ from adbench.methods.results import (
     TestOutcome,
     compute_class_metrics,
     compute_metrics,
+    new_pixel_tally,
 )
-from adbench.metrics.binned import BinnedPixelMetrics
-from adbench.metrics.regions import RegionSettings
-from adbench.postprocess import Calibration
+from adbench.metrics.pixel_tally import PixelTally
+from adbench.metrics.regions import Regions, RegionSettings, map_regions
+from adbench.outputs import figures_not_written, write_heatmaps
 
-# the binned range: the validation maps' span, widened below by one span and above by two
-BINNED_RANGE_BELOW, BINNED_RANGE_ABOVE = 1.0, 2.0
+GATHERED_CHUNK = 16  # DDP: gathered maps measured this many at a time
 
 
 class _Collector(L.Callback):
-    """Keeps the test steps' outputs; at the end gathers them over the ranks, measures them and
-    logs the metrics (test_*) to the run's loggers."""
+    """Keeps the test steps' scores and measures their maps (and writes their heatmaps) batch by
+    batch; at the end gathers the ranks' results, draws the metrics and logs them (test_*) to
+    the run's loggers."""
 
-    def __init__(self, regions: RegionSettings | None, pixel_bins: int | None) -> None:
+    def __init__(
+        self, regions: RegionSettings | None, pixel_bins: int | None, heatmaps: Path | None
+    ) -> None:
         self.regions = regions
         self.pixel_bins = pixel_bins
-        self.binned: dict[str, BinnedPixelMetrics] = {}  # "" (all images) and each class
+        self.heatmaps = heatmaps
+        self.streamed = True
         self.results = EvalResults()
+        self.tallies: dict[str, PixelTally] = {}  # "" (all images) and each class
+        self.boxes: list[Regions] | None = None
+        self.heatmap_notes: list[str] = []
         self.outcome: TestOutcome | None = None
 
-    def on_test_batch_end(self, trainer, module, outputs, batch, batch_idx, dataloader_idx=0):
-        self.results.add(batch, *outputs)
-        if self.pixel_bins and trainer.world_size == 1:  # DDP: binned from the gathered results
-            self._bin(module.calibration, outputs[1][:, 0], batch)
+    def on_test_start(self, trainer: L.Trainer, module: AnomalyModule) -> None:
+        self.streamed = trainer.world_size == 1  # DDP: measured once gathered
+        self.results = EvalResults(keep_maps=not self.streamed)
+        fitted = module.calibration.fitted
+        self.boxes = [] if self.regions is not None and fitted else None
 
-    def _bin(self, calibration: Calibration, maps: torch.Tensor, batch: dict) -> None:
-        """Add the batch's (B, H, W) maps of images with masks to the histograms of all images
-        and of each image's class."""
-        known = torch.as_tensor(batch["has_mask"]).bool()
-        masks = batch["mask"][:, 0] > 0.5
-        groups = batch.get("group", [""] * len(known))
-        for name in {"", *groups}:
-            chosen = known & torch.tensor([name in ("", group) for group in groups])
-            if chosen.any():
-                if name not in self.binned:
-                    self.binned[name] = binned_metrics(calibration, self.pixel_bins)
-                self.binned[name].update(maps[chosen], masks[chosen])
+    def on_test_batch_end(self, trainer, module, outputs, batch, batch_idx, dataloader_idx=0):
+        scores, maps = outputs
+        self.results.add(batch, scores, maps)
+        if self.streamed:
+            self._measure(trainer, module, maps.detach().float().cpu()[:, 0], batch)
+
+    def _measure(self, trainer: L.Trainer, module: AnomalyModule, maps: torch.Tensor, batch: dict):
+        """Regions, pixel tallies (all images, and each image's class) and heatmaps of a batch
+        of (B, H, W) maps."""
+        calibration = module.calibration
+        found = None
+        if self.boxes is not None:
+            threshold = calibration.raw_map_value(self.regions.threshold)
+            found = map_regions(maps, threshold, self.regions.min_area)
+            self.boxes += found
+        groups = list(batch.get("group", [""] * len(maps)))
+        masks = batch["mask"][:, 0] > 0.5 if "label" in batch else None
+        if masks is not None:
+            known = torch.as_tensor(batch["has_mask"]).bool()
+            for name in {"", *groups}:
+                chosen = known & torch.tensor([name in ("", group) for group in groups])
+                if chosen.any():
+                    if name not in self.tallies:
+                        self.tallies[name] = new_pixel_tally(
+                            calibration, self.regions, self.pixel_bins
+                        )
+                    picked = None if found is None else [
+                        regions for regions, keep in zip(found, chosen, strict=True) if keep
+                    ]  # fmt: skip
+                    self.tallies[name].update(maps[chosen], masks[chosen], picked)
+        if self.heatmaps is not None and trainer.is_global_zero and not self.heatmap_notes:
+            kinds = batch.get("defect_type", ["unknown"] * len(maps))
+            folders = [f"{g}/{k}" if g else k for g, k in zip(groups, kinds, strict=True)]
+            shown = [None] * len(maps) if masks is None else [
+                mask if has else None for mask, has in zip(masks, batch["has_mask"], strict=True)
+            ]  # fmt: skip
+            try:
+                write_heatmaps(
+                    self.heatmaps, list(batch["path"]), maps, calibration, shown, folders,
+                    geometry_of(module.input_format),
+                )  # fmt: skip
+            except OSError as error:
+                self.heatmap_notes.append(figures_not_written(error))
 
     def on_test_epoch_end(self, trainer: L.Trainer, module: AnomalyModule) -> None:
         results = gather_eval_results(self.results, trainer.test_dataloaders)
-        if self.pixel_bins and trainer.world_size > 1:  # the merged results, binned at once
-            data = results.stacked()
-            merged = {"has_mask": data["has_mask"], "mask": data["masks"][:, None],
-                      "group": results.groups}  # fmt: skip
-            self._bin(module.calibration, data["maps"], merged)
+        if not self.streamed:
+            self._measure_gathered(trainer, module, results)
         metrics, notes = compute_metrics(
-            results, module.calibration, self.regions, binned=self.binned.get("")
+            results, module.calibration, self.regions, tally=self.tallies.get("")
         )
         per_class, class_notes = compute_class_metrics(
-            results, module.calibration, self.regions, self.binned
+            results, module.calibration, self.regions, self.tallies
         )
         for key, value in metrics.items():
             module.log(f"test_{key}", value)
         for name, figures in per_class.items():
             for key, value in figures.items():
                 module.log(f"test_{name}/{key}", value)
+        pro_curve = self.tallies[""].pro_curve() if "" in self.tallies else None
         self.outcome = TestOutcome(
-            results, metrics, notes + class_notes, per_class, self._binned_pro_curve()
+            results,
+            metrics,
+            notes + class_notes + self.heatmap_notes,
+            per_class,
+            pro_curve,
+            self.boxes,
         )
 
-    def _binned_pro_curve(self) -> tuple | None:
-        try:
-            return self.binned[""].pro_curve() if "" in self.binned else None
-        except ValueError:  # no defect pixel (or no normal one): no curve
-            return None
+    def _measure_gathered(
+        self, trainer: L.Trainer, module: AnomalyModule, results: EvalResults
+    ) -> None:
+        """DDP: the merged results measured as batches (every rank, heatmaps on rank 0)."""
+        data = results.stacked()
+        for start in range(0, len(results), GATHERED_CHUNK):
+            part = slice(start, start + GATHERED_CHUNK)
+            batch = {"path": results.paths[part], "defect_type": results.defect_types[part],
+                     "group": results.groups[part]}  # fmt: skip
+            if "labels" in data:
+                batch |= {"label": data["labels"][part], "has_mask": data["has_mask"][part],
+                          "mask": data["masks"][part, None].float()}  # fmt: skip
+            self._measure(trainer, module, data["maps"][part], batch)
 
 
 def run_test_pass(
@@ -93,11 +149,12 @@ def run_test_pass(
     dataloaders=None,
     regions: RegionSettings | None = None,
     pixel_bins: int | None = None,
+    heatmaps: Path | None = None,
 ) -> TestOutcome:
     """Test `module` on the datamodule's test split (or on `dataloaders`); what it measured
     (region metrics too with `regions`; pixel metrics binned with `pixel_bins`), with its
-    seconds."""
-    collector = _Collector(regions, pixel_bins)
+    seconds; with `heatmaps`, a panel per image written there during the pass."""
+    collector = _Collector(regions, pixel_bins, heatmaps)
     trainer.callbacks.append(collector)
     started = time.perf_counter()
     try:
@@ -107,11 +164,6 @@ def run_test_pass(
     return replace(collector.outcome, seconds=time.perf_counter() - started)
 
 
-def binned_metrics(calibration: Calibration, bins: int) -> BinnedPixelMetrics:
-    """Histograms over the calibration's map range (validation), widened on both sides: test
-    defects score above anything validation saw."""
-    low, high = calibration.map_range()
-    span = max(high - low, 1e-12)
-    return BinnedPixelMetrics(
-        low - BINNED_RANGE_BELOW * span, high + BINNED_RANGE_ABOVE * span, bins
-    )
+def heatmaps_dir(cfg: DictConfig, out_dir: Path) -> Path | None:
+    """Where a run's test pass writes its heatmaps (output.heatmaps), or None."""
+    return out_dir / "heatmaps" if cfg.output.heatmaps else None

@@ -21,7 +21,7 @@ from adbench.sweeps.optuna_pruning import pruned_at, pruning_callbacks, record_t
 from adbench.sweeps.tensorboard_logging import log_run_to_tensorboard
 from adbench.sweeps.wandb_logging import log_config, log_heatmaps
 from adbench.tasks.building import build_from
-from adbench.tasks.test_pass import run_test_pass
+from adbench.tasks.test_pass import heatmaps_dir, run_test_pass
 from adbench.tasks.trainer import make_trainer
 
 
@@ -50,7 +50,7 @@ def train(cfg: DictConfig, out_dir: Path, checkpoint: Path | None = None) -> Tra
     trainer.save_checkpoint(out_dir / TRAINED_CHECKPOINT)  # model.ckpt once the test is written
     test = run_test_pass(
         trainer, module, datamodule, regions=RegionSettings.from_config(cfg.eval),
-        pixel_bins=cfg.eval.pixel_bins,
+        pixel_bins=cfg.eval.pixel_bins, heatmaps=heatmaps_dir(cfg, out_dir),
     )  # fmt: skip
     outcome = TrainOutcome(module.val_metrics, test, fit_seconds)
     if not trainer.is_global_zero:  # DDP: all ranks hold the gathered results; rank 0 writes
