@@ -64,7 +64,9 @@ class _Collector(L.Callback):
         if self.streamed:
             self._measure(trainer, module, maps.detach().float().cpu()[:, 0], batch)
 
-    def _measure(self, trainer: L.Trainer, module: AnomalyModule, maps: torch.Tensor, batch: dict):
+    def _measure(
+        self, trainer: L.Trainer, module: AnomalyModule, maps: torch.Tensor, batch: dict
+    ) -> None:
         """Regions, pixel tallies (all images, and each image's class) and heatmaps of a batch
         of (B, H, W) maps."""
         calibration = module.calibration
