@@ -176,7 +176,8 @@ def compute_metrics(
             boxes = read_detector_boxes(regions.compare_to, results.paths)
         other = [found for found, known in zip(boxes, with_mask, strict=True) if known]
     pixel, pixel_notes = tally.compute(other)
-    return metrics | pixel | ad_mean(metrics | pixel), notes + pixel_notes
+    metrics |= pixel
+    return metrics | ad_mean(metrics), notes + pixel_notes
 
 
 def compute_class_metrics(

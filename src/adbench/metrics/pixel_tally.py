@@ -70,7 +70,7 @@ class PixelTally:
             return None
 
     def _stacked(self) -> tuple[Tensor, Tensor]:
-        maps, masks = zip(*self.kept, strict=True) if self.kept else ((), ())
-        if not maps:
+        if not self.kept:
             raise ValueError("pixel metrics undefined: no image with a mask")
+        maps, masks = zip(*self.kept, strict=True)
         return torch.cat(maps), torch.cat(masks)
