@@ -74,3 +74,43 @@ def test_a_run_with_binned_pixel_metrics_matches_the_exact_run(mvtec_tree, tmp_p
     assert figures["10000"]["image_auroc"] == figures["null"]["image_auroc"]
     coarse = figures["3"]["pixel_aupr"]  # 3 bins: the histograms are what the run reports
     assert abs(coarse - figures["null"]["pixel_aupr"]) > 0.01
+
+
+def test_a_growing_histogram_follows_the_values_without_clipping():
+    maps, masks = maps_with_defects()
+    maps[8:16] -= 4  # later batches reach below and above the first batch's range
+    maps[16:] *= 3
+    exact = pixel_metrics(maps, masks)
+    growing = BinnedPixelMetrics.growing(bins=9_999)  # odd: rounded up to pair the bins
+    for batch in (slice(0, 8), slice(8, 16), slice(16, 24)):
+        growing.update(maps[batch], masks[batch])
+    assert growing.bins == 10_000 and growing.notes() == []
+    assert (growing.seen_min, growing.seen_max) == (float(maps.min()), float(maps.max()))
+    low, high = float(growing.edges[0]), float(growing.edges[-1])
+    assert low <= growing.seen_min and growing.seen_max <= high
+    assert high - low <= 4 * (growing.seen_max - growing.seen_min)  # the stated bound
+    assert float(growing.normal.sum() + growing.anomalous.sum()) == maps.numel()
+    figures = growing.compute()
+    for name in ("pixel_auroc", "pixel_aupro_30", "pixel_f1_max_oracle"):
+        assert figures[name] == pytest.approx(exact[name], abs=5e-4), name
+
+
+def test_the_histograms_calibration_is_within_a_bin_of_the_exact_one():
+    from adbench.metrics.classification import f1_max
+
+    maps, masks = maps_with_defects()
+    growing = BinnedPixelMetrics.growing(bins=10_000)
+    for part_maps, part_masks in zip(maps.split(5), masks.split(5), strict=True):
+        growing.update(part_maps, part_masks)
+    threshold, low, high = growing.calibration(normal_quantile=0.99)
+    assert (low, high) == (float(maps.min()), float(maps.max()))
+    best_f1, _ = f1_max(maps.flatten().double(), masks.flatten().long())
+    flagged = maps >= threshold
+    f1_there = 2 * float((flagged & masks).sum()) / float(flagged.sum() + masks.sum())
+    assert f1_there == pytest.approx(best_f1, abs=1e-3)  # the binned pick is nearly as good
+    assert threshold in growing.edges.tolist()
+    normals = BinnedPixelMetrics.growing(bins=10_000)  # no defect pixel: the normals' quantile
+    normals.update(maps, torch.zeros_like(masks))
+    width = float(normals.edges[1] - normals.edges[0])
+    quantile = float(torch.quantile(maps.flatten().double(), 0.99))
+    assert normals.calibration(0.99)[0] == pytest.approx(quantile, abs=width)

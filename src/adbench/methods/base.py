@@ -21,9 +21,11 @@ import torch
 from torch import nn
 
 from adbench.errors import AdbenchError
-from adbench.methods.distributed import gather_eval_results
+from adbench.methods.distributed import GATHERED_CHUNK, gather_eval_results, world_size
 from adbench.methods.registry import MethodSpec, specs
 from adbench.methods.results import EvalResults, compute_metrics
+from adbench.metrics.binned import BinnedPixelMetrics
+from adbench.metrics.pixel_tally import PixelTally
 from adbench.postprocess import Calibration
 from adbench.runs.settings import MOVED_TO_TRAINER
 from adbench.tiling import Tiler
@@ -46,10 +48,12 @@ class AnomalyModule(L.LightningModule):
         normal_quantile: float = 0.99,
         tiling: dict | None = None,
         seed: int = 0,
+        pixel_bins: int | None = None,
     ) -> None:
         """The wiring every method receives (conf/config.yaml's `model:`): the dataset's image
-        size, the calibration's normal quantile, the tiling, and the run's seed (for the
-        methods that draw random numbers)."""
+        size, the calibration's normal quantile, the tiling, the run's seed (for the methods
+        that draw random numbers) and eval.pixel_bins (validation's pixels binned batch by
+        batch; None: every validation map kept for the exact figures)."""
         super().__init__()
         if tiling and not self.spec.supports_tiling:
             tiled = ", ".join(spec.name for spec in specs() if spec.supports_tiling)
@@ -61,7 +65,9 @@ class AnomalyModule(L.LightningModule):
         self.seed = seed
         self.tiler = Tiler.from_config(tiling)
         self.calibration = Calibration(normal_quantile)
+        self.pixel_bins = pixel_bins
         self.val_results = EvalResults()
+        self.val_pixels: BinnedPixelMetrics | None = None
         self.val_metrics: dict[str, float] = {}
         # how the training images were read (adbench.data.predict): set by the run, kept in the
         # checkpoint so that task=predict reads new images the same way; None: image files
@@ -82,10 +88,27 @@ class AnomalyModule(L.LightningModule):
 
     # validation: calibration (and, for trained methods, the model selection metric)
     def on_validation_epoch_start(self) -> None:
-        self.val_results = EvalResults()
+        self.start_validation_record()
+
+    def start_validation_record(self) -> None:
+        """Empty validation results; their pixels go to a growing histogram as they come (one
+        process, pixel_bins set), else each map is kept (exact figures; DDP: binned once the
+        ranks' maps are gathered)."""
+        streamed = self.pixel_bins is not None and world_size() == 1
+        self.val_results = EvalResults(keep_maps=not streamed)
+        self.val_pixels = BinnedPixelMetrics.growing(self.pixel_bins) if streamed else None
 
     def validation_step(self, batch: dict, batch_idx: int) -> None:
-        self.val_results.add(batch, *self.validation_forward(batch))
+        self.record_validation(batch, *self.validation_forward(batch))
+
+    def record_validation(self, batch: dict, scores: torch.Tensor, maps: torch.Tensor) -> None:
+        """Keep a validation batch's scores; bin or keep its masked maps."""
+        self.val_results.add(batch, scores, maps)
+        if self.val_pixels is not None and "label" in batch:
+            known = torch.as_tensor(batch["has_mask"]).bool().cpu()
+            if known.any():
+                masks = batch["mask"].detach().cpu()[known, 0] > 0.5
+                self.val_pixels.update(maps.detach().float().cpu()[known, 0], masks)
 
     def validation_forward(self, batch: dict) -> tuple[torch.Tensor, torch.Tensor]:
         """Raw scores and maps of a validation batch; out-of-fold methods override it."""
@@ -97,13 +120,20 @@ class AnomalyModule(L.LightningModule):
         if self.trainer.sanity_checking or not len(self.val_results):
             return
         data = self.val_results.stacked()
+        histogram, maps, masks = self.val_pixels, None, None
         with_mask = data["has_mask"]
-        if with_mask.any():
+        if histogram is None and with_mask.any():
             maps, masks = data["maps"][with_mask], data["masks"][with_mask]
-        else:
-            maps = masks = None
-        self.calibration.fit(data["scores"], data["labels"], maps, masks)
-        metrics, _ = compute_metrics(self.val_results)
+            if self.pixel_bins is not None:  # DDP: the gathered maps, binned as one process
+                histogram = BinnedPixelMetrics.growing(self.pixel_bins)
+                for start in range(0, len(maps), GATHERED_CHUNK):
+                    part = slice(start, start + GATHERED_CHUNK)
+                    histogram.update(maps[part], masks[part])
+        if histogram is not None and not histogram.seen:
+            histogram = None  # no masked image
+        self.calibration.fit(data["scores"], data["labels"], maps, masks, histogram)
+        tally = None if histogram is None else PixelTally(histogram)
+        metrics, _ = compute_metrics(self.val_results, tally=tally)
         self.val_metrics = {f"val_{key}": value for key, value in metrics.items()}
         for key, value in self.val_metrics.items():
             self.log(key, value)

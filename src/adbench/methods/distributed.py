@@ -18,6 +18,7 @@ import torch.distributed as dist
 from adbench.methods.results import EvalResults
 
 T = TypeVar("T")
+GATHERED_CHUNK = 16  # gathered maps are measured this many at a time
 
 
 def world_size() -> int:

@@ -13,21 +13,11 @@ class FeatureMethodModule(AnomalyModule):
     """Holds the backbone config and levels; `feature_extractor()` builds the frozen extractor.
 
     Subclasses name backbone and layers and their own knobs, and pass the shared wiring
-    (image_size, normal_quantile, tiling, seed: see AnomalyModule) on as **wiring.
+    (see AnomalyModule.__init__) on as **wiring.
     """
 
-    def __init__(
-        self,
-        backbone: dict,
-        layers: Sequence[int | str],
-        seed: int = 0,
-        image_size: Any = 224,
-        normal_quantile: float = 0.99,
-        tiling: dict | None = None,
-    ) -> None:
-        super().__init__(
-            image_size=image_size, normal_quantile=normal_quantile, tiling=tiling, seed=seed
-        )
+    def __init__(self, backbone: dict, layers: Sequence[int | str], **wiring: Any) -> None:
+        super().__init__(**wiring)
         self.backbone_config = dict(backbone)
         self.layers = list(layers)
 

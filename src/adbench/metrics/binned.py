@@ -1,7 +1,10 @@
 """Pixel metrics fed batch by batch, in memory that does not grow with the test set.
 
 Each pixel's raw map value falls into one of `bins` equal bins between `low` and `high` (values
-outside go to the end bins). Kept per bin: the count of normal pixels, of anomalous pixels, and
+outside go to the end bins). A growing histogram (`BinnedPixelMetrics.growing`, for validation,
+where no range is known yet) starts at its first batch's range and doubles its span whenever a
+value falls outside, merging bins in pairs: it never clips, and its bins stay at most
+4 x (max - min) / bins wide. Kept per bin: the count of normal pixels, of anomalous pixels, and
 the sum over the ground-truth regions of the share of each region's pixels in it. The curves
 are then read at the bin edges: FPR and TPR from suffix sums of the counts, PRO (the mean of
 the regions' overlaps) from the suffix sums of the shares. Pixels within one bin count as tied,
@@ -24,16 +27,24 @@ DEFAULT_BINS = 10_000
 class BinnedPixelMetrics:
     """Pixel AUROC, AUPR, oracle F1-max and AUPRO up to an FPR limit, from histograms."""
 
-    def __init__(self, low: float, high: float, bins: int = DEFAULT_BINS) -> None:
+    def __init__(self, low: float, high: float, bins: int = DEFAULT_BINS, grows: bool = False):
         if not (np.isfinite(low) and np.isfinite(high) and high > low) or bins < 2:
             raise ValueError(f"binned pixel metrics need low < high and bins >= 2: {low}, {high}")
         self.edges = torch.linspace(low, high, bins + 1, dtype=torch.float64)
         self.bins = bins
+        self.grows = grows
         self.normal = torch.zeros(bins, dtype=torch.float64)
         self.anomalous = torch.zeros(bins, dtype=torch.float64)
         self.region_shares = torch.zeros(bins, dtype=torch.float64)
         self.regions = 0
         self.outside = 0  # pixels beyond low or high, counted in the end bins
+        self.seen_min, self.seen_max = float("inf"), float("-inf")  # finite values only
+
+    @classmethod
+    def growing(cls, bins: int = DEFAULT_BINS) -> BinnedPixelMetrics:
+        """A histogram whose range follows the values (see the module's docstring); an even
+        number of bins, so that they merge in pairs."""
+        return cls(0.0, 1.0, bins + bins % 2, grows=True)  # the first batch sets the range
 
     def update(self, maps: Tensor, masks: Tensor) -> None:
         """Add (B, H, W) raw maps with their (B, H, W) bool masks."""
@@ -41,6 +52,9 @@ class BinnedPixelMetrics:
         masks = masks.detach().cpu().bool()
         if maps.shape != masks.shape or maps.ndim != 3:
             raise ValueError(f"maps {tuple(maps.shape)} and masks {tuple(masks.shape)}: (B, H, W)")
+        finite = maps[torch.isfinite(maps)]
+        if finite.numel():
+            self._see(float(finite.min()), float(finite.max()))
         index = torch.bucketize(maps, self.edges[1:-1], right=True)  # bin of each pixel
         self.outside += int(((maps < self.edges[0]) | (maps > self.edges[-1])).sum())
         self.normal += torch.bincount(index[~masks], minlength=self.bins)
@@ -53,6 +67,58 @@ class BinnedPixelMetrics:
                 index[masks], weights=1.0 / sizes[ids], minlength=self.bins
             )
             self.regions += count
+
+    @property
+    def seen(self) -> bool:
+        """Whether any finite value was added."""
+        return self.seen_min <= self.seen_max
+
+    def _see(self, low: float, high: float) -> None:
+        """Note a batch's finite range; a growing histogram widens to hold it."""
+        first = not self.seen
+        self.seen_min, self.seen_max = min(self.seen_min, low), max(self.seen_max, high)
+        if not self.grows:
+            return
+        if first:  # a hair wider than the batch, so that rounding does not double it at once
+            span = max((high - low) * (1 + 1e-9), abs(high) * 1e-6, 1e-12)
+            self.edges = torch.linspace(low, low + span, self.bins + 1, dtype=torch.float64)
+        while high > self.edges[-1]:
+            self._double(keep_low=True)
+        while low < self.edges[0]:
+            self._double(keep_low=False)
+
+    def _double(self, keep_low: bool) -> None:
+        """Twice the span, one end kept: neighbouring bins merge in pairs (edges nest)."""
+        low, high = float(self.edges[0]), float(self.edges[-1])
+        span = high - low
+        low, high = (low, high + span) if keep_low else (low - span, high)
+        self.edges = torch.linspace(low, high, self.bins + 1, dtype=torch.float64)
+        for name in ("normal", "anomalous", "region_shares"):
+            merged = getattr(self, name).view(-1, 2).sum(1)
+            empty = torch.zeros_like(merged)
+            setattr(self, name, torch.cat([merged, empty] if keep_low else [empty, merged]))
+
+    def calibration(self, normal_quantile: float) -> tuple[float, float, float]:
+        """(threshold, min, max) for postprocess.Calibration: the bin edge of the best F1 when
+        both kinds of pixel were seen, else the `normal_quantile` of the values (interpolated
+        within its bin); the exact lowest and highest finite value."""
+        tp, fp = _suffix_sums(self.anomalous), _suffix_sums(self.normal)
+        n_pos, total = float(tp[-1]), float(tp[-1] + fp[-1])
+        if 0 < n_pos < total:
+            flagged_bins = int((2 * tp / (tp + fp + n_pos)).argmax())  # top bins flagged
+            threshold = float(self.edges[self.bins - flagged_bins])
+        else:
+            counts = self.normal + self.anomalous
+            below = counts.cumsum(0)
+            wanted = normal_quantile * total
+            index = min(int(torch.searchsorted(below, torch.tensor(wanted, dtype=below.dtype))),
+                        self.bins - 1)  # fmt: skip
+            before = float(below[index] - counts[index])
+            share = (wanted - before) / float(counts[index]) if counts[index] else 0.0
+            width = float(self.edges[1] - self.edges[0])
+            threshold = float(self.edges[index]) + min(max(share, 0.0), 1.0) * width
+            threshold = min(max(threshold, self.seen_min), self.seen_max)
+        return threshold, self.seen_min, self.seen_max
 
     def compute(self) -> dict[str, float]:
         """The pixel figures (metrics.evaluate's names). Raises ValueError without anomalous or

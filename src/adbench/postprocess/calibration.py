@@ -11,6 +11,7 @@ import torch
 from torch import nn
 
 from adbench.metrics import f1_max
+from adbench.metrics.binned import BinnedPixelMetrics
 
 STATISTICS = ("threshold", "min", "max")
 
@@ -35,10 +36,14 @@ class Calibration(nn.Module):
         labels: torch.Tensor,
         maps: torch.Tensor | None = None,
         masks: torch.Tensor | None = None,
+        pixel_histogram: BinnedPixelMetrics | None = None,
     ) -> None:
-        """Fit from validation image scores/labels and (optionally) pixel maps/masks."""
+        """Fit from validation image scores/labels and (optionally) the pixels: exactly from
+        maps/masks, or from the histogram that validation filled batch by batch."""
         self._fit_level("image", scores.flatten(), labels.flatten())
-        if maps is not None and masks is not None:
+        if pixel_histogram is not None:
+            self._set("pixel", *pixel_histogram.calibration(self.normal_quantile))
+        elif maps is not None and masks is not None:
             self._fit_level("pixel", maps.flatten(), masks.flatten())
 
     def _fit_level(self, level: str, values: torch.Tensor, targets: torch.Tensor) -> None:
@@ -48,9 +53,12 @@ class Calibration(nn.Module):
             threshold = f1_max(values, targets.long())[1]
         else:
             threshold = torch.quantile(_subsample(values), self.normal_quantile).item()
+        self._set(level, threshold, values.min().item(), values.max().item())
+
+    def _set(self, level: str, threshold: float, low: float, high: float) -> None:
         getattr(self, f"{level}_threshold").fill_(threshold)
-        getattr(self, f"{level}_min").fill_(values.min().item())
-        getattr(self, f"{level}_max").fill_(values.max().item())
+        getattr(self, f"{level}_min").fill_(low)
+        getattr(self, f"{level}_max").fill_(high)
 
     def thresholds(self) -> dict[str, float] | None:
         """The raw-score decision thresholds of images and map pixels (None before fitting):

@@ -19,7 +19,7 @@ from omegaconf import DictConfig
 
 from adbench.data.geometry import geometry_of
 from adbench.methods.base import AnomalyModule
-from adbench.methods.distributed import gather_eval_results
+from adbench.methods.distributed import GATHERED_CHUNK, gather_eval_results
 from adbench.methods.results import (
     EvalResults,
     TestOutcome,
@@ -30,8 +30,6 @@ from adbench.methods.results import (
 from adbench.metrics.pixel_tally import PixelTally
 from adbench.metrics.regions import Regions, RegionSettings, map_regions
 from adbench.outputs import figures_not_written, write_heatmaps
-
-GATHERED_CHUNK = 16  # DDP: gathered maps measured this many at a time
 
 
 class _Collector(L.Callback):

@@ -19,7 +19,6 @@ from adbench.methods.crn.pairing import Pair, candidate_pairs, sample_pair
 from adbench.methods.crn.predict_outputs import write_reconstruction_outputs
 from adbench.methods.crn.selection import PairRecord, best_pair, evaluate_pair
 from adbench.methods.registry import register_method
-from adbench.methods.results import EvalResults
 
 
 # no tiling: validation scores many (G, D) pairs on whole images; trainer=ddp: each step
@@ -165,7 +164,7 @@ class CrnModule(AnomalyModule):
             errors = (images - reconstructions).abs().mean(dim=(1, 2, 3))
             self._pair_errors[pair].append(errors.float().cpu())
             if pair == self.model.pair:
-                self.val_results.add(batch, scores, maps)
+                self.record_validation(batch, scores, maps)
         self._val_labels.append(torch.as_tensor(batch["label"]).cpu())
 
     def on_validation_epoch_end(self) -> None:
@@ -197,9 +196,9 @@ class CrnModule(AnomalyModule):
         """val_results from the newly chosen pair: the same batches once more, that pair only."""
         loaders = self.trainer.val_dataloaders
         loader = loaders[0] if isinstance(loaders, list | tuple) else loaders
-        self.val_results = EvalResults()
+        self.start_validation_record()
         for _, batch in zip(range(n_batches), loader, strict=False):
-            self.val_results.add(batch, *self(batch["image"].to(self.device)))
+            self.record_validation(batch, *self(batch["image"].to(self.device)))
 
     # predict: scores and maps as every method, plus the reconstructions
     def predict_step(self, batch: dict, batch_idx: int) -> dict:
