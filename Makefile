@@ -25,8 +25,8 @@ test: install
 test-slow: install
 	$(PY) -m pytest -q -m slow
 
-bench: install
-	$(PY) -m adbench.bench
+bench: install anomalib-venv
+	$(PY) -m adbench.bench --anomalib-venv $(ANOMALIB_VENV)
 
 # every method on every real-photo category, anomalib beside it (see README: Real-photo benchmark)
 bench-real: install anomalib-venv

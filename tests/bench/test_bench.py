@@ -52,3 +52,14 @@ def test_patchcore_search_job_sets_the_ivf_index_beside_exact_search(tmp_path):
     assert one_probe["search"].startswith("ivf") and one_probe["recall"] < 1.0
     assert every_list["recall"] == 1.0 and every_list["image_auroc"] == exact["image_auroc"]
     assert all(row["images_per_second"] > 0 for row in result["rows"])
+
+
+def test_peer_side_job_times_fit_without_validation_and_both_speeds(mvtec_tree, tmp_path):
+    tree = ["model=padim", "dataset=mvtec", f"dataset.root={mvtec_tree}", "dataset.category=cat",
+            "dataset.image_size=32", "model.n_features=20"]  # fmt: skip
+    result = job("peer_side", overrides=tree, batch_size=2, out_dir=str(tmp_path / "run"),
+                 time_images=4, rounds=1)  # fmt: skip
+    assert result["train_images"] == 10 and result["test_images"] == 6
+    assert result["validation_seconds_in_fit"] > 0 and result["fit_seconds"] > 0
+    assert result["model_images_per_second"] > 0 and result["test_seconds"] > 0
+    assert 0 <= result["image_auroc"] <= 1

@@ -2,7 +2,8 @@
 and print a markdown table of fit time, throughput, peak memory and AUROC; PatchCore's exact
 search beside its IVF index on real photos (recall@1, throughput, AUROC); and the scaling checks
 (PaDiM fit vs training-set size, PatchCore's fit vs training-set size on real-photo shots, its
-coreset selection alone on random vectors; the test pass's peak memory vs the test set's size).
+coreset selection alone on random vectors; the test pass's peak memory vs the test set's size);
+and adbench beside anomalib on the same data and settings, speed only (see bench/peer_speed.py).
 
 `python -m adbench.bench real ...`: the real-photo development benchmark (see bench/real.py)."""
 
@@ -17,6 +18,8 @@ import tempfile
 
 import torch
 
+from adbench.bench.peer_speed import peer_speed_table
+from adbench.bench.peers.anomalib import DEFAULT_VENV
 from adbench.io import write_text_atomic
 from adbench.tables import format_table
 
@@ -173,6 +176,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--search-train-images", type=int, default=60)
     parser.add_argument("--search-probes", type=int, nargs="+", default=[2, 4, 8, 16])
     parser.add_argument("--test-pass-images", type=int, nargs="+", default=[250, 1000, 2000])
+    parser.add_argument("--peer-methods", nargs="*", default=list(METHODS), choices=METHODS,
+                        help="beside anomalib (none: skip)")  # fmt: skip
+    parser.add_argument("--peer-train-images", type=int, nargs="+", default=[60, 1000],
+                        help="PatchCore runs at each; PaDiM and CFlow at the smallest")  # fmt: skip
+    parser.add_argument("--peer-category", default="moon", help="real-photo category")
+    parser.add_argument("--peer-rounds", type=int, default=2, help="alternating rounds per side")
+    parser.add_argument("--peer-time-images", type=int, default=64)
+    parser.add_argument("--peer-timeout", type=float, default=3600.0, help="per anomalib job")
+    parser.add_argument("--anomalib-venv", default=DEFAULT_VENV,
+                        help="anomalib's virtualenv (make anomalib-venv); none: skip")  # fmt: skip
     parser.add_argument("--output", default="outputs/bench/bench.md")
     args = parser.parse_args(argv)
     machine = (
@@ -186,6 +199,7 @@ def main(argv: list[str] | None = None) -> None:
             search_table(args, scratch),
             scaling_tables(args),
             test_pass_table(args),
+            peer_speed_table(args, job, scratch),
         ])  # fmt: skip
     write_text_atomic(args.output, report)
     print(report)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+import lightning as L
 import torch
 from hydra.utils import instantiate
 from omegaconf import DictConfig
@@ -37,25 +38,26 @@ def _full_path(module) -> Callable[[torch.Tensor], None]:
     return full_path
 
 
-def _paired_speeds(
-    method, backbone, images: torch.Tensor, batch_size: int, rounds: int = 3
-) -> tuple[float, float]:
-    """Throughput of the method's full path and of its backbone alone, timed batch by batch in
-    alternation (after one warm-up batch each), so that the machine's load drifts hit both
-    alike; `rounds` passes over the images."""
+def _speeds(
+    forwards: list[Callable[[torch.Tensor], object]],
+    images: torch.Tensor,
+    batch_size: int,
+    rounds: int = 3,
+) -> list[float]:
+    """Images/s of each forward, timed batch by batch in alternation (after one warm-up batch
+    each), so that the machine's load drifts hit them alike; `rounds` passes over the images."""
     batches = list(images.split(batch_size))
-    seconds = {method: 0.0, backbone: 0.0}
+    seconds = [0.0] * len(forwards)
     with torch.inference_mode():
-        for forward in seconds:
+        for forward in forwards:
             forward(batches[0])
         for _ in range(rounds):
             for batch in batches:
-                for forward in seconds:
+                for index, forward in enumerate(forwards):
                     started = time.perf_counter()
                     forward(batch)
-                    seconds[forward] += time.perf_counter() - started
-    count = rounds * len(images)
-    return count / seconds[method], count / seconds[backbone]
+                    seconds[index] += time.perf_counter() - started
+    return [rounds * len(images) / total for total in seconds]
 
 
 def method_job(method: str, overrides: list[str], batch_size: int, out_dir: str) -> dict:
@@ -70,8 +72,8 @@ def method_job(method: str, overrides: list[str], batch_size: int, out_dir: str)
     test = run_test_pass(trainer, module, datamodule)
     module.eval()
     images = _test_images(datamodule, limit=64)
-    method_speed, backbone_speed = _paired_speeds(
-        _full_path(module), module.model.extractor, images, batch_size
+    method_speed, backbone_speed = _speeds(
+        [_full_path(module), module.model.extractor], images, batch_size
     )
     return {
         "fit_seconds": fit_seconds,
@@ -111,7 +113,7 @@ def patchcore_search_job(
         index_seconds = time.perf_counter() - started
         with torch.inference_mode():
             found = nearest_neighbours(patches, model.memory_bank, index=index)[1]
-        speed, ceiling = _paired_speeds(_full_path(module), model.extractor, images, batch_size)
+        speed, ceiling = _speeds([_full_path(module), model.extractor], images, batch_size)
         test = run_test_pass(trainer, module, datamodule)
         name = "exact" if index is None else f"ivf, {index.lists} lists, {probe_count} probes"
         rows.append({
@@ -124,6 +126,53 @@ def patchcore_search_job(
             "pixel_auroc": test.metrics.get("pixel_auroc"),
         })  # fmt: skip
     return {"bank_size": len(model.memory_bank), "rows": rows}
+
+
+class _ValidationTimer(L.Callback):
+    """Adds up the wall time of validation passes, from their first batch (the module's own
+    epoch-start hook may still be fitting: PatchCore's coreset) to their end."""
+
+    def __init__(self) -> None:
+        self.seconds, self.started = 0.0, None
+
+    def on_validation_batch_start(self, trainer, module, batch, batch_idx, dataloader_idx=0):
+        if self.started is None:
+            self.started = time.perf_counter()
+
+    def on_validation_end(self, trainer, module) -> None:
+        if self.started is not None:
+            self.seconds += time.perf_counter() - self.started
+            self.started = None
+
+
+def peer_side_job(
+    overrides: list[str], batch_size: int, out_dir: str, time_images: int, rounds: int
+) -> dict:
+    """What the anomalib side-by-side measures of adbench (bench/peer_speed.py): fit seconds
+    without validation, the test loop's images/s (decode, resize, forward, map, metrics) and
+    the model's alone on `time_images` test images in memory (forward and normalisation)."""
+    quiet_lightning()
+    cfg = compose_config([f"output_dir={out_dir}", "output.heatmaps=false", *overrides])
+    module, datamodule = build(cfg)
+    timer = _ValidationTimer()
+    trainer = instantiate(cfg.trainer, logger=False, enable_progress_bar=False)
+    trainer.callbacks.append(timer)
+    started = time.perf_counter()
+    trainer.fit(module, datamodule=datamodule)
+    fit_seconds = time.perf_counter() - started - timer.seconds
+    test = run_test_pass(trainer, module, datamodule)
+    module.eval()
+    images = _test_images(datamodule, limit=time_images)
+    (model_speed,) = _speeds([_full_path(module)], images, batch_size, rounds)
+    return {
+        "fit_seconds": fit_seconds,
+        "validation_seconds_in_fit": timer.seconds,
+        "train_images": len(datamodule.train_samples),
+        "test_images": len(test.results),
+        "test_seconds": test.seconds,
+        "model_images_per_second": model_speed,
+        "image_auroc": test.metrics.get("image_auroc"),
+    }
 
 
 def padim_scaling_job(n_images: int, image_size: int, batch_size: int) -> dict:
@@ -238,6 +287,7 @@ JOBS = {
     "patchcore_scaling": patchcore_scaling_job,
     "coreset": coreset_job,
     "test_pass_memory": test_pass_memory_job,
+    "peer_side": peer_side_job,
 }
 
 

@@ -114,9 +114,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--max-epochs", type=int, default=None, help="trained models (required)")
     parser.add_argument("--batch-size", type=int, default=32, help="train and eval batch size")
     parser.add_argument("--n-features", type=int, default=100, help="PaDiM's channel subset")
+    parser.add_argument("--coreset-ratio", type=float, default=0.1, help="PatchCore's bank share")
     parser.add_argument("--anomaly-source", default=None, help="DRAEM: folder of texture images")
     parser.add_argument("--output-dir", default="outputs/anomalib_peer")
     parser.add_argument("--num-workers", type=int, default=min(4, os.cpu_count() or 1))
+    parser.add_argument(
+        "--time-images",
+        type=int,
+        default=0,
+        help="after the test, time the model alone on this many test images",
+    )
+    parser.add_argument("--time-rounds", type=int, default=3, help="passes over them")
     return parser.parse_args(argv)
 
 
@@ -244,7 +252,7 @@ def model_settings(args: argparse.Namespace) -> dict[str, Any]:
         "pre_trained": embedded_weights(args.backbone) is None,
     }
     if args.model == "patchcore":
-        settings |= {"coreset_sampling_ratio": 0.1, "num_neighbors": 9}
+        settings |= {"coreset_sampling_ratio": args.coreset_ratio, "num_neighbors": 9}
     elif args.model == "padim":
         settings |= {"n_features": args.n_features}
     elif args.model == "cflow":  # anomalib 2.7's defaults, spelled out for the report
@@ -309,6 +317,39 @@ def aupro(maps, masks) -> float | None:
     return float(metric.compute())
 
 
+def test_images(root: str, category: str, image_size: int, count: int):
+    """The first `count` test images (sorted paths) decoded and resized, in [0, 1]."""
+    import torch
+    from torchvision.io import ImageReadMode, decode_image
+    from torchvision.transforms.v2.functional import resize
+
+    files = sorted(path for path in (Path(root) / category / "test").glob("*/*") if path.is_file())
+    if not files:
+        raise JobError(f"no test images under {root}/{category}/test")
+    images = [
+        resize(decode_image(str(path), mode=ImageReadMode.RGB), [image_size] * 2, antialias=True)
+        for path in files[:count]
+    ]
+    return torch.stack(images).float() / 255
+
+
+def model_speed(model, images, batch_size: int, rounds: int) -> float:
+    """Images/s of the module's forward (pre-processor, model, post-processor) on tensors in
+    memory, after one warm-up batch."""
+    import torch
+
+    batches = images.split(batch_size)
+    model.eval()
+    with torch.inference_mode():
+        model(batches[0])
+        started = time.perf_counter()
+        for _ in range(rounds):
+            for batch in batches:
+                model(batch)
+        seconds = time.perf_counter() - started
+    return rounds * len(images) / seconds
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
     """Fit and test one model; returns the PEER_RESULT payload."""
     os.environ["HF_HUB_OFFLINE"] = "1"
@@ -338,8 +379,15 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     started = time.perf_counter()
     anomalib_metrics = engine.test(model=model, datamodule=datamodule, verbose=False)
     test_seconds = time.perf_counter() - started
+    timed = {}
+    if args.time_images:
+        images = test_images(args.root, args.category, args.image_size, args.time_images)
+        timed["model_images_per_second"] = model_speed(
+            model, images, args.batch_size, args.time_rounds
+        )
     mean, std = normalisation(args.backbone)
     return {
+        **timed,
         "model": args.model,
         "category": args.category,
         "anomalib_version": anomalib.__version__,
