@@ -13,9 +13,13 @@ def test_coreset_job_reports_time_and_memory():
     assert result["seconds"] > 0 and result["peak_mib"] > 0
 
 
-def test_padim_scaling_job_fits_random_images():
-    result = job("padim_scaling", n_images=3, image_size=64, batch_size=2)
-    assert result["train_images"] == 3 and result["fit_seconds"] > 0
+def test_fit_memory_job_fits_and_validates_as_a_run(mvtec_tree, tmp_path):
+    tree = ["model=padim", "dataset=mvtec", f"dataset.root={mvtec_tree}", "dataset.category=cat",
+            "dataset.image_size=32", "model.n_features=20"]  # fmt: skip
+    result = job("fit_memory", overrides=tree, out_dir=str(tmp_path / "run"))
+    assert result["train_images"] == 10 and result["validation_images"] == 20  # + copies
+    assert 0 < result["validation_seconds"] < result["fit_seconds"]
+    assert result["peak_mib"] > 0
 
 
 def test_a_failing_job_reports_its_error_line():

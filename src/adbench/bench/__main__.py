@@ -1,9 +1,10 @@
 """`python -m adbench.bench`: run the feature methods on the same data, backbone and image size
 and print a markdown table of fit time, throughput, peak memory and AUROC; PatchCore's exact
 search beside its IVF index on real photos (recall@1, throughput, AUROC); and the scaling checks
-(PaDiM fit vs training-set size, PatchCore's fit vs training-set size on real-photo shots, its
-coreset selection alone on random vectors; the test pass's peak memory vs the test set's size);
-and adbench beside anomalib on the same data and settings, speed only (see bench/peer_speed.py).
+(PaDiM's and PatchCore's whole fit with validation vs training-set size, PatchCore's fit
+alone on real-photo shots, its coreset selection alone on random vectors; the test pass's peak
+memory vs the test set's size); and adbench beside anomalib on the same data and settings,
+speed only (see bench/peer_speed.py).
 
 `python -m adbench.bench real ...`: the real-photo development benchmark (see bench/real.py)."""
 
@@ -102,14 +103,32 @@ def search_table(args: argparse.Namespace, scratch: str) -> str:
     return format_table(header, rows, title=title)
 
 
+def fit_memory_table(args: argparse.Namespace, scratch: str) -> str:
+    """Each method's whole fit (training, validation, calibration) on real-photo shots: time
+    and peak memory against the training set's size."""
+    rows = []
+    for method in args.fit_methods:
+        for n_images in args.fit_images:
+            overrides = [
+                f"model={method}", "dataset=realphotos",
+                f"dataset.category={args.patchcore_category}", f"dataset.n_train={n_images}",
+                f"dataset.image_size={args.image_size}", f"dataset.batch_size={args.batch_size}",
+            ]  # fmt: skip
+            result = job("fit_memory", overrides=overrides,
+                         out_dir=f"{scratch}/fit/{method}-{n_images}")  # fmt: skip
+            name = method if "error" not in result else f"{method} (failed: {result['error'][:80]})"
+            rows.append([
+                name, n_images, result.get("validation_images"),
+                _round(result.get("fit_seconds"), 1), _round(result.get("validation_seconds"), 1),
+                _round(result.get("peak_mib")),
+            ])  # fmt: skip
+    header = ["method", "train images", "validation images", "fit s", "of which validation s",
+              "peak MiB"]  # fmt: skip
+    title = f"Fit with validation vs training-set size ({args.patchcore_category} shots)"
+    return format_table(header, rows, title=title)
+
+
 def scaling_tables(args: argparse.Namespace) -> str:
-    padim_rows = []
-    for n_images in (args.padim_images, 2 * args.padim_images, 4 * args.padim_images):
-        result = job("padim_scaling", n_images=n_images, image_size=args.image_size,
-                     batch_size=args.batch_size)  # fmt: skip
-        padim_rows.append(
-            [n_images, _round(result.get("fit_seconds"), 1), _round(result.get("peak_mib"))]
-        )
     patchcore_rows = []
     for n_images in args.patchcore_images:
         result = job("patchcore_scaling", n_images=n_images, image_size=args.image_size,
@@ -125,8 +144,6 @@ def scaling_tables(args: argparse.Namespace) -> str:
         [args.coreset_vectors, coreset.get("selected"), _round(coreset.get("seconds"), 1)]
     ]
     return "\n".join([
-        format_table(["train images", "fit s", "peak MiB"], padim_rows,
-                     title="PaDiM fit vs training-set size"),
         format_table(["train images", "patch vectors", "bank", "embed s", "coreset s", "fit s",
                       "peak MiB"], patchcore_rows,
                      title=f"PatchCore fit vs training-set size ({args.patchcore_category} shots)"),
@@ -169,7 +186,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--category", default="weave")
     parser.add_argument("--image-size", type=int, default=256)
     parser.add_argument("--batch-size", type=int, default=16)
-    parser.add_argument("--padim-images", type=int, default=50)
+    parser.add_argument("--fit-methods", nargs="*", default=["padim", "patchcore"],
+                        choices=METHODS, help="whole fits with validation")  # fmt: skip
+    parser.add_argument("--fit-images", type=int, nargs="+", default=[500, 1000, 2000])
     parser.add_argument("--patchcore-images", type=int, nargs="+", default=[250, 500, 1000, 2000])
     parser.add_argument("--patchcore-category", default="moon", help="real-photo category")
     parser.add_argument("--coreset-vectors", type=int, default=200_000)
@@ -197,6 +216,7 @@ def main(argv: list[str] | None = None) -> None:
             f"# adbench benchmark\n\n{machine}\n",
             methods_table(args, scratch),
             search_table(args, scratch),
+            fit_memory_table(args, scratch),
             scaling_tables(args),
             test_pass_table(args),
             peer_speed_table(args, job, scratch),

@@ -10,7 +10,6 @@ import torch
 from hydra.utils import instantiate
 from omegaconf import DictConfig
 
-from adbench.backbones import FeatureExtractor
 from adbench.compose import compose_adbench
 from adbench.run import quiet_lightning
 from adbench.tasks.test_pass import run_test_pass
@@ -175,19 +174,23 @@ def peer_side_job(
     }
 
 
-def padim_scaling_job(n_images: int, image_size: int, batch_size: int) -> dict:
-    """PaDiM's fit on n random images: time and (in the caller) peak memory."""
-    from adbench.methods.padim import PadimModel
-
-    cfg = compose_config([])
-    model = PadimModel(FeatureExtractor(layers=[1, 2, 3], **cfg.backbone)).eval()
-    generator = torch.Generator().manual_seed(0)
+def fit_memory_job(overrides: list[str], out_dir: str) -> dict:
+    """A run's fit as `task=train` does it (training, then validation and calibration): its
+    seconds, those of validation, the images of each, and (in the caller) peak memory."""
+    quiet_lightning()
+    cfg = compose_config([f"output_dir={out_dir}", "output.heatmaps=false", *overrides])
+    module, datamodule = build(cfg)
+    timer = _ValidationTimer()
+    trainer = instantiate(cfg.trainer, logger=False, enable_progress_bar=False)
+    trainer.callbacks.append(timer)
     started = time.perf_counter()
-    for start in range(0, n_images, batch_size):
-        count = min(batch_size, n_images - start)
-        model.accumulate(torch.rand(count, 3, image_size, image_size, generator=generator))
-    model.fit()
-    return {"fit_seconds": time.perf_counter() - started, "train_images": n_images}
+    trainer.fit(module, datamodule=datamodule)
+    return {
+        "fit_seconds": time.perf_counter() - started,
+        "validation_seconds": timer.seconds,
+        "train_images": len(datamodule.train_samples),
+        "validation_images": len(module.val_results),
+    }
 
 
 def patchcore_scaling_job(n_images: int, image_size: int, batch_size: int, category: str) -> dict:
@@ -283,7 +286,7 @@ def coreset_job(n_vectors: int, dims: int, ratio: float) -> dict:
 JOBS = {
     "method": method_job,
     "patchcore_search": patchcore_search_job,
-    "padim_scaling": padim_scaling_job,
+    "fit_memory": fit_memory_job,
     "patchcore_scaling": patchcore_scaling_job,
     "coreset": coreset_job,
     "test_pass_memory": test_pass_memory_job,
