@@ -67,11 +67,11 @@ def test_both_sides_get_the_same_levels_and_the_large_set_its_smaller_coreset(tm
     large, peer_large = peer_speed.side_settings("patchcore", 1000, args)
     assert "model.layers=[2,3]" in small and peer_small["layers"] == [2, 3]
     assert "--coreset-ratio" not in peer_small["extra_args"]
-    assert large[-1] == "model.coreset_sampling_ratio=0.01"
-    assert peer_large["extra_args"][-2:] == ["--coreset-ratio", "0.01"]
+    assert large[-1] == "model.coreset_sampling_ratio=0.001"
+    assert peer_large["extra_args"][-2:] == ["--coreset-ratio", "0.001"]
     assert peer_small["extra_args"][:2] == ["--batch-size", "4"]
     cfg = compose_config(large)  # adbench's side composes: every override is a real key
-    assert cfg.model.coreset_sampling_ratio == 0.01 and cfg.model.max_bank_size is None
+    assert cfg.model.coreset_sampling_ratio == 0.001 and cfg.model.max_bank_size is None
     cflow, peer_cflow = peer_speed.side_settings("cflow", 60, args)
     cfg = compose_config(cflow)
     assert list(cfg.model.layers) == peer_cflow["layers"] == [1]

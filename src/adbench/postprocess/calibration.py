@@ -2,7 +2,9 @@
 
 Normalised score = (raw - threshold) / (max - min) + 0.5, clipped to [0, 1]: 0 = normal,
 0.5 = the decision threshold ("unsure"), 1 = anomalous. The threshold is F1-optimal on the
-validation set when it holds (synthetic) anomalies, else a high quantile of its normal scores.
+validation set when it holds (synthetic) anomalies, else a high quantile of its normal scores;
+for pixels it is read from the histogram validation filled batch by batch (eval.pixel_bins: to
+a bin's width) unless every validation map was kept.
 """
 
 from __future__ import annotations
