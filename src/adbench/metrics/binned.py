@@ -100,25 +100,28 @@ class BinnedPixelMetrics:
 
     def calibration(self, normal_quantile: float) -> tuple[float, float, float]:
         """(threshold, min, max) for postprocess.Calibration: the bin edge of the best F1 when
-        both kinds of pixel were seen, else the `normal_quantile` of the values (interpolated
-        within its bin); the exact lowest and highest finite value."""
+        both kinds of pixel were seen, else the `normal_quantile` of the values; the exact
+        lowest and highest finite value."""
         tp, fp = _suffix_sums(self.anomalous), _suffix_sums(self.normal)
         n_pos, total = float(tp[-1]), float(tp[-1] + fp[-1])
         if 0 < n_pos < total:
-            flagged_bins = int((2 * tp / (tp + fp + n_pos)).argmax())  # top bins flagged
+            flagged_bins = int(_f1(tp, fp, n_pos).argmax())  # the top bins flagged
             threshold = float(self.edges[self.bins - flagged_bins])
         else:
-            counts = self.normal + self.anomalous
-            below = counts.cumsum(0)
-            wanted = normal_quantile * total
-            index = min(int(torch.searchsorted(below, torch.tensor(wanted, dtype=below.dtype))),
-                        self.bins - 1)  # fmt: skip
-            before = float(below[index] - counts[index])
-            share = (wanted - before) / float(counts[index]) if counts[index] else 0.0
-            width = float(self.edges[1] - self.edges[0])
-            threshold = float(self.edges[index]) + min(max(share, 0.0), 1.0) * width
-            threshold = min(max(threshold, self.seen_min), self.seen_max)
+            threshold = self._quantile(normal_quantile)
         return threshold, self.seen_min, self.seen_max
+
+    def _quantile(self, share: float) -> float:
+        """The value below which `share` of the pixels lie, interpolated within its bin."""
+        counts = self.normal + self.anomalous
+        below = counts.cumsum(0)
+        wanted = share * float(below[-1])
+        index = min(int(torch.searchsorted(below, torch.tensor(wanted, dtype=below.dtype))),
+                    self.bins - 1)  # fmt: skip
+        inside = (wanted - float(below[index] - counts[index])) / max(float(counts[index]), 1.0)
+        width = float(self.edges[1] - self.edges[0])
+        value = float(self.edges[index]) + min(max(inside, 0.0), 1.0) * width
+        return min(max(value, self.seen_min), self.seen_max)
 
     def compute(self) -> dict[str, float]:
         """The pixel figures (metrics.evaluate's names). Raises ValueError without anomalous or
@@ -135,7 +138,7 @@ class BinnedPixelMetrics:
         return {
             "pixel_auroc": float(torch.trapezoid(tpr, fpr)),
             "pixel_aupr": float(((tpr[1:] - tpr[:-1]) * precision).sum()),
-            "pixel_f1_max_oracle": float((2 * tp / (tp + fp + n_pos)).max()),
+            "pixel_f1_max_oracle": float(_f1(tp, fp, n_pos).max()),
             "pixel_aupro_30": area_up_to(fpr.numpy(), pro, limit) / limit,
         }
 
@@ -162,6 +165,11 @@ class BinnedPixelMetrics:
             f"[{low:.4g}, {high:.4g}] and count as tied at its ends: the pixel metrics may be "
             "off; eval.pixel_bins=null computes them exactly"
         ]
+
+
+def _f1(tp: Tensor, fp: Tensor, n_pos: float) -> Tensor:
+    """F1 at each edge from the counts flagged at or above it."""
+    return 2 * tp / (tp + fp + n_pos)
 
 
 def _suffix_sums(counts: Tensor) -> Tensor:
