@@ -113,6 +113,7 @@ def fit_memory_table(args: argparse.Namespace, scratch: str) -> str:
                 f"model={method}", "dataset=realphotos",
                 f"dataset.category={args.patchcore_category}", f"dataset.n_train={n_images}",
                 f"dataset.image_size={args.image_size}", f"dataset.batch_size={args.batch_size}",
+                *args.fit_overrides,
             ]  # fmt: skip
             result = job("fit_memory", overrides=overrides,
                          out_dir=f"{scratch}/fit/{method}-{n_images}")  # fmt: skip
@@ -189,6 +190,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--fit-methods", nargs="*", default=["padim", "patchcore"],
                         choices=METHODS, help="whole fits with validation")  # fmt: skip
     parser.add_argument("--fit-images", type=int, nargs="+", default=[500, 1000, 2000])
+    parser.add_argument("--fit-overrides", nargs="*", default=[],
+                        help="adbench overrides for those fits")  # fmt: skip
     parser.add_argument("--patchcore-images", type=int, nargs="+", default=[250, 500, 1000, 2000])
     parser.add_argument("--patchcore-category", default="moon", help="real-photo category")
     parser.add_argument("--coreset-vectors", type=int, default=200_000)

@@ -68,7 +68,7 @@ def method_job(method: str, overrides: list[str], batch_size: int, out_dir: str)
     started = time.perf_counter()
     trainer.fit(module, datamodule=datamodule)
     fit_seconds = time.perf_counter() - started
-    test = run_test_pass(trainer, module, datamodule)
+    test = run_test_pass(trainer, module, datamodule, pixel_bins=cfg.eval.pixel_bins)
     module.eval()
     images = _test_images(datamodule, limit=64)
     method_speed, backbone_speed = _speeds(
@@ -113,7 +113,7 @@ def patchcore_search_job(
         with torch.inference_mode():
             found = nearest_neighbours(patches, model.memory_bank, index=index)[1]
         speed, ceiling = _speeds([_full_path(module), model.extractor], images, batch_size)
-        test = run_test_pass(trainer, module, datamodule)
+        test = run_test_pass(trainer, module, datamodule, pixel_bins=cfg.eval.pixel_bins)
         name = "exact" if index is None else f"ivf, {index.lists} lists, {probe_count} probes"
         rows.append({
             "search": name,
@@ -159,7 +159,7 @@ def peer_side_job(
     started = time.perf_counter()
     trainer.fit(module, datamodule=datamodule)
     fit_seconds = time.perf_counter() - started - timer.seconds
-    test = run_test_pass(trainer, module, datamodule)
+    test = run_test_pass(trainer, module, datamodule, pixel_bins=cfg.eval.pixel_bins)
     module.eval()
     images = _test_images(datamodule, limit=time_images)
     (model_speed,) = _speeds([_full_path(module)], images, batch_size, rounds)
