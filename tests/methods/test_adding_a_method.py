@@ -39,7 +39,7 @@ class MeanImageModule(OnePassModule):
         self.save_hyperparameters()
         self.model = MeanImageModel(image_size)
 
-    def collect(self, images: torch.Tensor) -> None:
+    def collect(self, images: torch.Tensor, paths: list[str]) -> None:
         self.model.mean += images.sum(dim=0)
         self.model.count += len(images)
 

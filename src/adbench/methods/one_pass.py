@@ -38,8 +38,8 @@ class OnePassModule(AnomalyModule):
         self.automatic_optimization = False  # no optimizer: steps return None (also under DDP)
 
     @abstractmethod
-    def collect(self, images: torch.Tensor) -> None:
-        """Take in one batch of training images."""
+    def collect(self, images: torch.Tensor, paths: list[str]) -> None:
+        """Take in one batch of training images (and their files)."""
 
     @abstractmethod
     def finish_fit(self) -> None:
@@ -50,12 +50,26 @@ class OnePassModule(AnomalyModule):
         """Requested, and not tiled (a tile's training image is not tracked)."""
         return self.requests_out_of_fold and self.tiler is None
 
-    def training_items(self, batches: list[torch.Tensor]) -> list[torch.Tensor]:
+    def on_fit_start(self) -> None:
+        """Note the training images that validation will score out of fold."""
+        samples = getattr(getattr(self.trainer, "datamodule", None), "val_samples", None)
+        self.scored_paths = None if samples is None else {str(s.image) for s in samples}
+
+    def scored(self, paths: list[str]) -> list[bool]:
+        """Which of these training images validation scores out of fold (all when unknown)."""
+        scored = getattr(self, "scored_paths", None)
+        return [scored is None or path in scored for path in paths]
+
+    def training_items(
+        self, batches: list[torch.Tensor], paths: list[str] | None = None
+    ) -> list[torch.Tensor]:
         """All ranks' collected per-item tensors (rows of each batch of `collect`) in path
-        order; each path's position in it is kept for out-of-fold validation."""
-        items = gather_in_path_order(batches, self.collected_paths)
-        paths = sorted(path for part in gather_objects(self.collected_paths) for path in part)
-        self._training_items = {path: item for item, path in enumerate(paths)}
+        order; each path's position in it is kept for out-of-fold validation. `paths`: the
+        items the batches hold, when not every collected one."""
+        paths = self.collected_paths if paths is None else paths
+        items = gather_in_path_order(batches, paths)
+        everyone = sorted(path for part in gather_objects(list(paths)) for path in part)
+        self._training_items = {path: item for item, path in enumerate(everyone)}
         return items
 
     def validation_forward(self, batch: dict) -> tuple[torch.Tensor, torch.Tensor]:
@@ -75,7 +89,7 @@ class OnePassModule(AnomalyModule):
             if not len(batch["image"]):
                 return
         with torch.no_grad():
-            self.collect(self.training_images(batch))
+            self.collect(self.training_images(batch), list(batch["path"]))
         self.collected_paths += list(batch["path"])
         self._collected = True
 

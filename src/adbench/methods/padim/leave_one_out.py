@@ -14,8 +14,9 @@ whitening W alone: with u = (y - mean + d / (n - 1)) @ W and v = d @ W,
 
     dist^2 = |u|^2 + k (u . v)^2 / (1 - k |v|^2).
 
-So one extra Cholesky per position plus v for every training image (n x P x D floats) score
-each training normal, and its synthetic-anomaly copies, exactly as a fit without it would.
+So one extra Cholesky per position plus v for every training image that validation scores
+(P x D floats each) score it, and its synthetic-anomaly copies, exactly as a fit without it
+would.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ class LeaveOneOutGaussians:
     downdate: float  # k
     mean: torch.Tensor  # (P, D) mean of all training images
     whitening: torch.Tensor  # (P, D, D) whitening of B
-    offsets: torch.Tensor  # (n, P, D) v of each training image, in training-item order
+    offsets: torch.Tensor  # (m, P, D) v of each scored training image, in training-item order
 
     @classmethod
     def fit(
@@ -46,9 +47,11 @@ class LeaveOneOutGaussians:
         scatter: torch.Tensor,
         eps: float,
         shrinkage: float = 0.0,
+        count: int | None = None,
     ) -> LeaveOneOutGaussians:
-        """From the n training images' (n, D, P) features and their moments (float64)."""
-        count = len(features)
+        """From the (m, D, P) features of the training images to score and the moments
+        (float64) of all `count` training images (None: m, every one)."""
+        count = len(features) if count is None else count
         if count < 3:
             raise AdbenchError(
                 f"PaDiM out of fold needs at least 3 training images, got {count}: add "

@@ -72,18 +72,20 @@ class PadimModel(nn.Module):
 
     def fit(self, out_of_fold: torch.Tensor | None = None) -> None:
         """Solve the accumulated statistics; the accumulator is emptied. `out_of_fold`: the
-        (n, D, P) features of all n accumulated images, for scoring each without itself."""
+        (m, D, P) features of the accumulated images that validation scores, each without
+        itself (its `sources` index: its row here)."""
         device = self.feature_index.device
         mean, whitening = self.accumulator.solve(self.eps, self.covariance_shrinkage)
         self.mean, self.whitening = mean.to(device), whitening.to(device)
         self.leave_one_out = None
         if out_of_fold is not None:
-            if len(out_of_fold) != self.accumulator.count:
+            if len(out_of_fold) > self.accumulator.count:
                 raise ValueError(f"{len(out_of_fold)} features for {self.accumulator.count} images")
             moments = self.accumulator.moments()
             self.leave_one_out = LeaveOneOutGaussians.fit(
-                out_of_fold, *moments, self.eps, self.covariance_shrinkage
-            )
+                out_of_fold, *moments, self.eps, self.covariance_shrinkage,
+                count=self.accumulator.count,
+            )  # fmt: skip
             self.leave_one_out = self.leave_one_out.to(device)
         self.accumulator = PositionGaussianAccumulator()
 

@@ -39,7 +39,7 @@ class PatchcoreModule(OnePassModule, FeatureMethodModule):
             raise AdbenchError(f"model.{error}") from error
         self._embeddings: list[torch.Tensor] = []
 
-    def collect(self, images: torch.Tensor) -> None:
+    def collect(self, images: torch.Tensor, paths: list[str]) -> None:
         self._embeddings.append(self.model.embed(images).cpu())
 
     def finish_fit(self) -> None:
