@@ -28,6 +28,8 @@ import torch
 from adbench.errors import AdbenchError
 from adbench.methods.padim.gaussian import shrunk_whitening, whiten
 
+WHITENED_IMAGES = 16  # images whitened at a time while fitting
+
 
 @dataclass
 class LeaveOneOutGaussians:
@@ -59,9 +61,12 @@ class LeaveOneOutGaussians:
             )
         pooled = scatter.mean(dim=0) / (count - 1)  # as in the fit on all n images
         whitening = shrunk_whitening(scatter, count - 2, pooled, shrinkage, eps)
-        offsets = whiten(features.float(), mean.float(), whitening).transpose(0, 1)  # (n, P, D)
+        offsets = torch.cat([  # (m, P, D), a few images at a time: whiten's copies stay small
+            whiten(part.float(), mean.float(), whitening).transpose(0, 1)
+            for part in features.split(WHITENED_IMAGES)
+        ])  # fmt: skip
         downdate = (1 - shrinkage) * count / ((count - 1) * (count - 2))
-        return cls(count, downdate, mean.float(), whitening, offsets.contiguous())
+        return cls(count, downdate, mean.float(), whitening, offsets)
 
     def to(self, device: torch.device) -> LeaveOneOutGaussians:
         move = {name: getattr(self, name).to(device) for name in ("mean", "whitening", "offsets")}

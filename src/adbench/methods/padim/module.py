@@ -51,9 +51,12 @@ class PadimModule(OnePassModule, FeatureMethodModule):
         sums.count = int(all_reduce_sum(torch.tensor(sums.count)))
         sums.sum, sums.outer = all_reduce_sum(sums.sum), all_reduce_sum(sums.outer)
         features = None
-        if self.out_of_fold and sum(gather_objects(len(self._feature_paths))):
-            features = torch.cat(self.training_items(self._features, self._feature_paths))
-        self._features, self._feature_paths = [], []
+        batches, paths, self._features, self._feature_paths = (
+            self._features, self._feature_paths, [], []
+        )  # fmt: skip
+        if self.out_of_fold and sum(gather_objects(len(paths))):
+            features = torch.cat(self.training_items(batches, paths))
+        del batches
         self.model.fit(out_of_fold=features)
 
     def on_fit_end(self) -> None:
