@@ -55,8 +55,9 @@ def test_padim_keeps_the_features_of_the_scored_normals_only(compose_config, mvt
         module.model.fit = record_offsets(module.model.fit, kept := [])
         instantiate(cfg.trainer, logger=False).fit(module, datamodule=datamodule)
         results = module.val_results.stacked()
-        normals = zip(module.val_results.paths, results["scores"].tolist(), results["labels"])
-        scores[limit] = {path: score for path, score, label in normals if label == 0}
+        rows = zip(module.val_results.paths, results["scores"].tolist(), results["labels"],
+                   strict=True)  # fmt: skip
+        scores[limit] = {path: score for path, score, label in rows if label == 0}
         assert kept == [4 if limit == "4" else 10]
     assert len(scores["4"]) == 4
     for path, score in scores["4"].items():
