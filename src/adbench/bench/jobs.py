@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import lightning as L
 import torch
@@ -144,12 +145,19 @@ class _ValidationTimer(L.Callback):
             self.started = None
 
 
-def peer_side_job(
-    overrides: list[str], batch_size: int, out_dir: str, time_images: int, rounds: int
-) -> dict:
-    """What the anomalib side-by-side measures of adbench (bench/peer_speed.py): fit seconds
-    without validation, the test loop's images/s (decode, resize, forward, map, metrics) and
-    the model's alone on `time_images` test images in memory (forward and normalisation)."""
+@dataclass
+class _Fitted:
+    """A run composed, built and fitted as `task=train` does, validation timed apart."""
+
+    cfg: DictConfig
+    module: L.LightningModule
+    datamodule: L.LightningDataModule
+    trainer: L.Trainer
+    seconds: float  # the whole fit, validation included
+    validation_seconds: float
+
+
+def _fit(overrides: list[str], out_dir: str) -> _Fitted:
     quiet_lightning()
     cfg = compose_config([f"output_dir={out_dir}", "output.heatmaps=false", *overrides])
     module, datamodule = build(cfg)
@@ -158,15 +166,26 @@ def peer_side_job(
     trainer.callbacks.append(timer)
     started = time.perf_counter()
     trainer.fit(module, datamodule=datamodule)
-    fit_seconds = time.perf_counter() - started - timer.seconds
-    test = run_test_pass(trainer, module, datamodule, pixel_bins=cfg.eval.pixel_bins)
-    module.eval()
-    images = _test_images(datamodule, limit=time_images)
-    (model_speed,) = _speeds([_full_path(module)], images, batch_size, rounds)
+    seconds = time.perf_counter() - started
+    return _Fitted(cfg, module, datamodule, trainer, seconds, timer.seconds)
+
+
+def peer_side_job(
+    overrides: list[str], batch_size: int, out_dir: str, time_images: int, rounds: int
+) -> dict:
+    """What the anomalib side-by-side measures of adbench (bench/peer_speed.py): fit seconds
+    without validation, the test loop's images/s (decode, resize, forward, map, metrics) and
+    the model's alone on `time_images` test images in memory (forward and normalisation)."""
+    run = _fit(overrides, out_dir)
+    pixel_bins = run.cfg.eval.pixel_bins
+    test = run_test_pass(run.trainer, run.module, run.datamodule, pixel_bins=pixel_bins)
+    run.module.eval()
+    images = _test_images(run.datamodule, limit=time_images)
+    (model_speed,) = _speeds([_full_path(run.module)], images, batch_size, rounds)
     return {
-        "fit_seconds": fit_seconds,
-        "validation_seconds_in_fit": timer.seconds,
-        "train_images": len(datamodule.train_samples),
+        "fit_seconds": run.seconds - run.validation_seconds,
+        "validation_seconds_in_fit": run.validation_seconds,
+        "train_images": len(run.datamodule.train_samples),
         "test_images": len(test.results),
         "test_seconds": test.seconds,
         "model_images_per_second": model_speed,
@@ -177,19 +196,12 @@ def peer_side_job(
 def fit_memory_job(overrides: list[str], out_dir: str) -> dict:
     """A run's fit as `task=train` does it (training, then validation and calibration): its
     seconds, those of validation, the images of each, and (in the caller) peak memory."""
-    quiet_lightning()
-    cfg = compose_config([f"output_dir={out_dir}", "output.heatmaps=false", *overrides])
-    module, datamodule = build(cfg)
-    timer = _ValidationTimer()
-    trainer = instantiate(cfg.trainer, logger=False, enable_progress_bar=False)
-    trainer.callbacks.append(timer)
-    started = time.perf_counter()
-    trainer.fit(module, datamodule=datamodule)
+    run = _fit(overrides, out_dir)
     return {
-        "fit_seconds": time.perf_counter() - started,
-        "validation_seconds": timer.seconds,
-        "train_images": len(datamodule.train_samples),
-        "validation_images": len(module.val_results),
+        "fit_seconds": run.seconds,
+        "validation_seconds": run.validation_seconds,
+        "train_images": len(run.datamodule.train_samples),
+        "validation_images": len(run.module.val_results),
     }
 
 
