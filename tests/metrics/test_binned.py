@@ -81,18 +81,39 @@ def test_a_growing_histogram_follows_the_values_without_clipping():
     maps[8:16] -= 4  # later batches reach below and above the first batch's range
     maps[16:] *= 3
     exact = pixel_metrics(maps, masks)
-    growing = BinnedPixelMetrics.growing(bins=9_999)  # odd: rounded up to pair the bins
+    growing = BinnedPixelMetrics.growing(bins=10_000)
     for batch in (slice(0, 8), slice(8, 16), slice(16, 24)):
         growing.update(maps[batch], masks[batch])
-    assert growing.bins == 10_000 and growing.notes() == []
+    assert growing.notes() == []
     assert (growing.seen_min, growing.seen_max) == (float(maps.min()), float(maps.max()))
     low, high = float(growing.edges[0]), float(growing.edges[-1])
     assert low <= growing.seen_min and growing.seen_max <= high
-    assert high - low <= 4 * (growing.seen_max - growing.seen_min)  # the stated bound
+    width = float(growing.edges[1] - growing.edges[0])
+    assert width < 2 * (growing.seen_max - growing.seen_min) / (10_000 - 1)  # the stated bound
     assert float(growing.normal.sum() + growing.anomalous.sum()) == maps.numel()
     figures = growing.compute()
     for name in ("pixel_auroc", "pixel_aupro_30", "pixel_f1_max_oracle"):
         assert figures[name] == pytest.approx(exact[name], abs=5e-4), name
+
+
+def test_a_growing_histogram_does_not_depend_on_the_order_of_its_batches():
+    """DDP bins the gathered maps in another order than one process's validation."""
+    maps, masks = maps_with_defects()
+    maps[16:] *= 3
+    histograms = []
+    for order in ([0, 1, 2], [2, 0, 1], [1, 2, 0]):
+        growing = BinnedPixelMetrics.growing(bins=1_000)
+        for index in order:
+            part = slice(8 * index, 8 * index + 8)
+            growing.update(maps[part], masks[part])
+        histograms.append(growing)
+    first = histograms[0]
+    for other in histograms[1:]:
+        assert torch.equal(other.edges, first.edges)
+        for name in ("normal", "anomalous"):
+            assert torch.equal(getattr(other, name), getattr(first, name)), name
+        assert torch.allclose(other.region_shares, first.region_shares)
+        assert other.calibration(0.99) == first.calibration(0.99)
 
 
 def test_the_histograms_calibration_is_within_a_bin_of_the_exact_one():

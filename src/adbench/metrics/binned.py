@@ -2,10 +2,11 @@
 
 Each pixel's raw map value falls into one of `bins` equal bins between `low` and `high` (values
 outside go to the end bins). A growing histogram (`BinnedPixelMetrics.growing`, for validation,
-where no range is known yet) starts at its first batch's range and doubles its span whenever a
-value falls outside, merging bins in pairs: it never clips, and its bins stay at most
-4 x (max - min) / bins wide. Kept per bin: the count of normal pixels, of anomalous pixels, and
-the sum over the ground-truth regions of the share of each region's pixels in it. The curves
+where no range is known yet) keeps its bins on a grid of power-of-two widths that holds every
+value seen, widening it (merging bins) as values come: it never clips, its bins stay under
+2 x (max - min) / (bins - 1) wide, and its counts do not depend on the order of the batches.
+Kept per bin: the count of normal pixels, of anomalous pixels, and the sum over the
+ground-truth regions of the share of each region's pixels in it. The curves
 are then read at the bin edges: FPR and TPR from suffix sums of the counts, PRO (the mean of
 the regions' overlaps) from the suffix sums of the shares. Pixels within one bin count as tied,
 as in binned implementations (ADEval, anomalib's binned curves); tests bound the error against
@@ -13,6 +14,8 @@ the exact figures of metrics.evaluate.pixel_metrics.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 import torch
@@ -42,9 +45,8 @@ class BinnedPixelMetrics:
 
     @classmethod
     def growing(cls, bins: int = DEFAULT_BINS) -> BinnedPixelMetrics:
-        """A histogram whose range follows the values (see the module's docstring); an even
-        number of bins, so that they merge in pairs."""
-        return cls(0.0, 1.0, bins + bins % 2, grows=True)  # the first batch sets the range
+        """A histogram whose range follows the values (see the module's docstring)."""
+        return cls(0.0, 1.0, bins, grows=True)  # the first batch sets the range
 
     def update(self, maps: Tensor, masks: Tensor) -> None:
         """Add (B, H, W) raw maps with their (B, H, W) bool masks."""
@@ -74,29 +76,25 @@ class BinnedPixelMetrics:
         return self.seen_min <= self.seen_max
 
     def _see(self, low: float, high: float) -> None:
-        """Note a batch's finite range; a growing histogram widens to hold it."""
+        """Note a batch's finite range; a growing histogram moves to the grid that holds
+        everything seen (see `_grid`), merging its bins into the new ones."""
         first = not self.seen
         self.seen_min, self.seen_max = min(self.seen_min, low), max(self.seen_max, high)
         if not self.grows:
             return
-        if first:  # a hair wider than the batch, so that rounding does not double it at once
-            span = max((high - low) * (1 + 1e-9), abs(high) * 1e-6, 1e-12)
-            self.edges = torch.linspace(low, low + span, self.bins + 1, dtype=torch.float64)
-        while high > self.edges[-1]:
-            self._double(keep_low=True)
-        while low < self.edges[0]:
-            self._double(keep_low=False)
-
-    def _double(self, keep_low: bool) -> None:
-        """Twice the span, one end kept: neighbouring bins merge in pairs (edges nest)."""
-        low, high = float(self.edges[0]), float(self.edges[-1])
-        span = high - low
-        low, high = (low, high + span) if keep_low else (low - span, high)
-        self.edges = torch.linspace(low, high, self.bins + 1, dtype=torch.float64)
-        for name in ("normal", "anomalous", "region_shares"):
-            merged = getattr(self, name).view(-1, 2).sum(1)
-            empty = torch.zeros_like(merged)
-            setattr(self, name, torch.cat([merged, empty] if keep_low else [empty, merged]))
+        old_width = None if first else float(self.edges[1] - self.edges[0])
+        width, start = _grid(self.seen_min, self.seen_max, self.bins, old_width)
+        if old_width is not None:
+            old_start = round(float(self.edges[0]) / old_width)
+            ratio = round(width / old_width)  # a power of two
+            target = torch.div(torch.arange(old_start, old_start + self.bins), ratio,
+                               rounding_mode="floor") - start  # fmt: skip
+            inside = (target >= 0) & (target < self.bins)  # the bins outside are empty
+            for name in ("normal", "anomalous", "region_shares"):
+                old = getattr(self, name)
+                new = torch.zeros_like(old).index_add_(0, target[inside], old[inside])
+                setattr(self, name, new)
+        self.edges = (start + torch.arange(self.bins + 1, dtype=torch.float64)) * width
 
     def calibration(self, normal_quantile: float) -> tuple[float, float, float]:
         """(threshold, min, max) for postprocess.Calibration: the bin edge of the best F1 when
@@ -165,6 +163,20 @@ class BinnedPixelMetrics:
             f"[{low:.4g}, {high:.4g}] and count as tied at its ends: the pixel metrics may be "
             "off; eval.pixel_bins=null computes them exactly"
         ]
+
+
+def _grid(low: float, high: float, bins: int, width: float | None) -> tuple[float, int]:
+    """(bin width, index of the first bin) of a growing histogram over [low, high]: the
+    narrowest power-of-two width (at least `width`, the current one) whose `bins` bins, on the
+    grid of that width's multiples, hold both. It depends only on low and high, so the counts
+    do not depend on the order the values came in (DDP's gathered maps bin as one process's),
+    and the width is under 2 x (high - low) / (bins - 1)."""
+    span = max(high - low, abs(high) * 1e-6, 1e-12)
+    narrowest = 2.0 ** math.ceil(math.log2(span / bins))
+    width = narrowest if width is None else max(width, narrowest)
+    while math.floor(low / width) + bins <= high / width:
+        width *= 2
+    return width, math.floor(low / width)
 
 
 def _f1(tp: Tensor, fp: Tensor, n_pos: float) -> Tensor:
