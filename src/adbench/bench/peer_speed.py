@@ -47,7 +47,7 @@ SETTINGS = {
     ),
 }  # fmt: skip
 # at 1,000 training images PatchCore keeps 0.1% on both sides (1,024 of 1,024,000 patch
-# vectors): anomalib's greedy coreset takes ~0.3 s per pick there on 2 cores (a distance pass
+# vectors): anomalib's greedy coreset takes ~0.4 s per pick there on 2 cores (a distance pass
 # over every vector in its ~340-dim projection), so its default 10% would run for days, and 1%
 # had not finished after 9 minutes
 LARGE_SET, LARGE_SET_RATIO = 1000, 0.001
