@@ -35,6 +35,7 @@ class OnePassModule(AnomalyModule):
         self._collected = False
         self.collected_paths: list[str] = []  # this rank's training items, in collect order
         self._training_items: dict[str, int] = {}  # path -> its position in the fit
+        self.scored_paths: set[str] | None = None  # validation's training images (None: all)
         self.automatic_optimization = False  # no optimizer: steps return None (also under DDP)
 
     @abstractmethod
@@ -57,8 +58,7 @@ class OnePassModule(AnomalyModule):
 
     def scored(self, paths: list[str]) -> list[bool]:
         """Which of these training images validation scores out of fold (all when unknown)."""
-        scored = getattr(self, "scored_paths", None)
-        return [scored is None or path in scored for path in paths]
+        return [self.scored_paths is None or path in self.scored_paths for path in paths]
 
     def training_items(
         self, batches: list[torch.Tensor], paths: list[str] | None = None
