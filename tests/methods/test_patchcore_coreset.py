@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from adbench.backbones import FeatureExtractor
-from adbench.methods.patchcore import PatchcoreModel
+from adbench.methods.patchcore import PatchcoreModel, coreset
 from adbench.methods.patchcore.coreset import POOL_SIZE, farthest_points, greedy_coreset
 
 
@@ -40,6 +40,19 @@ def test_lazy_picks_are_the_textbook_greedy_picks(n_select):
     points = clustered_points(3 * POOL_SIZE).numpy()
     picks = farthest_points(points, n_select, start=5)
     assert len(picks) == n_select and picks[0] == 5
+    assert_each_pick_is_the_farthest(points, picks)
+
+
+@pytest.mark.parametrize("n_select", [7, 600])
+def test_rows_left_stale_between_updates_do_not_change_the_picks(monkeypatch, n_select):
+    """A few exact rows at a time (here an eighth of them, picks made among 32): the others
+    keep stale distances until they rise to the top, and every pick is still the farthest."""
+    monkeypatch.setattr(coreset, "POOL_SIZE", 32)
+    monkeypatch.setattr(coreset, "MIN_ACTIVE_ROWS", 128)
+    monkeypatch.setattr(coreset, "ACTIVE_SHARE", 8)
+    points = clustered_points(3000).numpy()
+    picks = farthest_points(points, n_select, start=5)
+    assert len(set(picks.tolist())) == n_select and picks[0] == 5
     assert_each_pick_is_the_farthest(points, picks)
 
 

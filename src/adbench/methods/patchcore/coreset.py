@@ -15,7 +15,9 @@ import torch
 
 STAGE_ONE_OVERSAMPLING = 4  # candidates per selected vector that the groups pass on
 POOL_SIZE = 1024  # farthest vectors kept up to date between full distance updates
-UPDATE_ROWS = 8192  # rows per block of the full distance update (bounds its memory)
+UPDATE_BLOCK = 1 << 22  # distances per block of the distance update (bounds its memory)
+ACTIVE_SHARE = 16  # 1 / share of the rows kept exactly up to date while picks are made
+MIN_ACTIVE_ROWS = 4 * POOL_SIZE
 
 
 @torch.no_grad()
@@ -65,56 +67,113 @@ def greedy_coreset(
 def farthest_points(points: np.ndarray, n_select: int, start: int) -> np.ndarray:
     """Exact farthest-point sampling of `n_select` rows of `points` (N, D) from row `start`.
 
-    Lazily: only the `POOL_SIZE` rows farthest from the centres are kept up to date while
-    centres are picked among them; a pick is the exact greedy choice as long as its distance
-    exceeds every row outside the pool (their distances only shrink). When the pool runs out,
-    every row's distance is updated with all new centres in one matrix product, which runs at
-    the processor's arithmetic speed instead of its memory speed as one product per pick does.
+    Lazily, on two levels. Every row keeps an upper bound of its distance to the nearest pick
+    (the distance to the picks it was last compared with: later picks only bring it down). The
+    `1 / ACTIVE_SHARE` of rows with the highest bounds are brought up to date and kept exact
+    while picks are made among them; the rest are compared with the new picks only when their
+    bound rises to the top, so most rows, once close to a pick, are never compared again.
+    Among the exact rows, picks are made within the `POOL_SIZE` farthest, all of them updated
+    in one matrix product per few hundred picks. A pick is the exact greedy choice as long as
+    its distance is at least every bound outside the pool.
     """
     n_rows = len(points)
     squared_norms = np.einsum("ij,ij->i", points, points)
-    min_distances = np.full(n_rows, np.inf, dtype=np.float32)  # squared, to the nearest centre
     selected = np.empty(n_select, dtype=np.int64)
-    count = 0
-    new_centres = [start]
-    while True:
-        _update_distances(points, squared_norms, np.asarray(new_centres), min_distances)
-        selected[count : count + len(new_centres)] = new_centres
-        min_distances[new_centres] = -np.inf  # never picked twice, even among duplicates
-        count += len(new_centres)
-        if count == n_select:
-            return selected
-        new_centres = _picks_from_pool(points, squared_norms, min_distances, n_select - count)
+    selected[0], count = start, 1
+    bounds = np.full(n_rows, np.inf, dtype=np.float32)  # squared, to the nearest compared pick
+    _lower_distances(points, squared_norms, points[[start]], squared_norms[[start]], bounds)
+    bounds[start] = -np.inf  # never picked twice, even among duplicates
+    compared = np.ones(n_rows, dtype=np.int32)  # how many picks each bound accounts for
+    active_size = min(n_rows, max(MIN_ACTIVE_ROWS, n_rows // ACTIVE_SHARE))
+    while count < n_select:
+        active, outside_bound = _brought_up_to_date(
+            points, squared_norms, bounds, compared, selected[:count], active_size
+        )
+        active_points, active_norms = points[active], squared_norms[active]
+        distances = bounds[active]
+        while count < n_select:
+            picks = _picks_from_pool(
+                active_points, active_norms, distances, n_select - count, outside_bound
+            )
+            if not picks:
+                break  # the exact rows came down to the bounds of the others
+            _lower_distances(
+                active_points, active_norms, active_points[picks], active_norms[picks], distances
+            )
+            distances[picks] = -np.inf
+            selected[count : count + len(picks)] = active[picks]
+            count += len(picks)
+        bounds[active], compared[active] = distances, count
+    return selected
 
 
-def _update_distances(
-    points: np.ndarray, squared_norms: np.ndarray, centres: np.ndarray, min_distances: np.ndarray
+def _brought_up_to_date(
+    points: np.ndarray,
+    squared_norms: np.ndarray,
+    bounds: np.ndarray,
+    compared: np.ndarray,
+    picks: np.ndarray,
+    size: int,
+) -> tuple[np.ndarray, float]:
+    """The `size` rows with the highest bounds, each compared with the picks it has not seen
+    (their bounds become exact), and the highest bound among the other rows."""
+    n_rows = len(bounds)
+    if size >= n_rows:
+        rows, outside_bound = np.arange(n_rows), -np.inf
+    else:
+        order = np.argpartition(bounds, (n_rows - size - 1, n_rows - size))
+        rows, outside_bound = order[n_rows - size :], float(bounds[order[n_rows - size - 1]])
+    stale = rows[compared[rows] < len(picks)]
+    for first_unseen in np.unique(compared[stale]):
+        group = stale[compared[stale] == first_unseen]
+        unseen = picks[first_unseen:]
+        group_bounds = bounds[group]
+        _lower_distances(
+            points[group], squared_norms[group], points[unseen], squared_norms[unseen], group_bounds
+        )
+        bounds[group] = group_bounds
+    compared[stale] = len(picks)
+    return rows, outside_bound
+
+
+def _lower_distances(
+    rows: np.ndarray,
+    squared_norms: np.ndarray,
+    centres: np.ndarray,
+    centre_norms: np.ndarray,
+    min_distances: np.ndarray,
 ) -> None:
     """min_distances = min(min_distances, squared distance to each centre), block by block, in
     torch (its reductions use every core): |p - c|^2 = |p|^2 + (|c|^2 - 2 p.c)."""
-    rows, norms = torch.from_numpy(points), torch.from_numpy(squared_norms)
-    centre_rows, centre_norms = rows[centres].T * -2, norms[centres]
+    rows_t, norms = torch.from_numpy(rows), torch.from_numpy(squared_norms)
+    centre_rows, centre_norms_t = torch.from_numpy(centres).T * -2, torch.from_numpy(centre_norms)
     nearest = torch.from_numpy(min_distances)  # updated in place
-    for start in range(0, len(points), UPDATE_ROWS):
-        block = slice(start, start + UPDATE_ROWS)
-        distances = torch.addmm(centre_norms, rows[block], centre_rows).amin(dim=1)
+    block_rows = max(1, UPDATE_BLOCK // len(centres))
+    for start in range(0, len(rows), block_rows):
+        block = slice(start, start + block_rows)
+        distances = torch.addmm(centre_norms_t, rows_t[block], centre_rows).amin(dim=1)
         torch.minimum(nearest[block], distances + norms[block], out=nearest[block])
 
 
 def _picks_from_pool(
-    points: np.ndarray, squared_norms: np.ndarray, min_distances: np.ndarray, limit: int
+    points: np.ndarray,
+    squared_norms: np.ndarray,
+    min_distances: np.ndarray,
+    limit: int,
+    outside_bound: float,
 ) -> list[int]:
-    """The next greedy picks (at least one, at most `limit`) made among the farthest rows."""
+    """The next greedy picks (at most `limit`; none if no row here is certainly the farthest)
+    made among the farthest rows; `outside_bound`: the highest distance of any row not here."""
     pool_size = min(POOL_SIZE, len(points) - 1)
     order = np.argpartition(min_distances, len(points) - pool_size - 1)
     pool = order[len(points) - pool_size :]
-    outside_best = min_distances[order[len(points) - pool_size - 1]]
+    outside_best = max(float(min_distances[order[len(points) - pool_size - 1]]), outside_bound)
     pool_distances = min_distances[pool].copy()
     pool_points, pool_norms = points[pool], squared_norms[pool]
     picks: list[int] = []
     while len(picks) < limit:
         best = int(np.argmax(pool_distances))
-        if picks and pool_distances[best] <= outside_best:
+        if pool_distances[best] < outside_best:
             break  # a row outside the pool may now be the farthest
         picks.append(int(pool[best]))
         centre = pool[best]
