@@ -125,6 +125,13 @@ def _collectives(rank: int, world: int, tmp: str) -> None:
             batches.append(batch["image"])
             paths += batch["path"]
         out["train"] = torch.cat(distributed.gather_in_path_order(batches, paths))
+        # rank 0 holds no item (e.g. none of the training images validation scores)
+        held = rank == 1
+        out["one_rank_empty"] = distributed.gather_in_path_order(
+            [torch.tensor([[2.0, 2.0], [1.0, 1.0]])] if held else [],
+            ["b.png", "a.png"] if held else [],
+        )
+        out["all_empty"] = distributed.gather_in_path_order([], [])
         torch.save(out, f"{tmp}/rank{rank}.pt")
     finally:
         dist.destroy_process_group()
@@ -166,3 +173,9 @@ def test_training_items_are_counted_once_in_path_order_on_every_rank(two_ranks):
     expected = sorted(range(9), key=lambda i: f"{i}.png")
     for out in two_ranks:
         assert out["train"].view(-1).tolist() == [float(i) for i in expected]
+
+
+def test_a_rank_without_items_gets_everyone_elses_in_path_order(two_ranks):
+    for out in two_ranks:
+        assert [item.tolist() for item in out["one_rank_empty"]] == [[[1.0, 1.0]], [[2.0, 2.0]]]
+        assert out["all_empty"] == []

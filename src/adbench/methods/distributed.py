@@ -146,15 +146,24 @@ def gather_in_path_order(
 ) -> list[torch.Tensor]:
     """Every rank's `batches` cut into one tensor per item, sorted by the items' `paths`.
 
-    An item is one image's rows: 1, or k consecutive rows when each image gave k (tiles).
-    The order depends neither on the loader's shuffling nor on the number of ranks, so a
-    model built from it (e.g. a coreset) is the same on one device or many.
+    An item is one image's rows: 1, or k consecutive rows when each image gave k (tiles). A
+    rank may hold no item. The order depends neither on the loader's shuffling nor on the
+    number of ranks, so a model built from it (e.g. a coreset) is the same on one device or
+    many.
     """
-    local = torch.cat(list(batches)) if batches else torch.empty(0)
-    if len(paths) == 0 or len(local) % len(paths):
-        raise ValueError(f"{len(local)} rows do not split evenly over {len(paths)} paths")
-    rows = len(local) // len(paths)
-    items = [item for part in gather_tensors(local) for item in part.split(rows)]
+    local = torch.cat(list(batches)) if batches else None
+    held = 0 if local is None else len(local)
+    if (held == 0) != (len(paths) == 0) or (paths and held % len(paths)):
+        raise ValueError(f"{held} rows do not split evenly over {len(paths)} paths")
+    layout = (held // len(paths), local.shape[1:], local.dtype) if paths else None
+    layouts = [part for part in gather_objects(layout) if part is not None]
+    if not layouts:
+        return []
+    rows, shape, dtype = layouts[0]
+    if local is None:  # this rank's empty share, shaped like the others' for the gather
+        local = torch.empty((0, *shape), dtype=dtype, device=_device())
+    parts = [part for part in gather_tensors(local) if len(part)]  # an empty one splits into one
+    items = [item for part in parts for item in part.split(rows)]
     all_paths = [path for part in gather_objects(list(paths)) for path in part]
     order = sorted(range(len(items)), key=all_paths.__getitem__)
     return [items[i] for i in order]
