@@ -68,3 +68,16 @@ def test_heatmaps_are_written_batch_by_batch(fitted, tmp_path, monkeypatch):
     run_test_pass(trainer, module, datamodule, pixel_bins=100, heatmaps=tmp_path / "heatmaps")
     assert written == [2, 2, 2]  # eval_batch_size 2: one call per batch, none at the end
     assert len(list((tmp_path / "heatmaps").rglob("*.png"))) == 6
+
+
+def test_binned_figures_hold_however_far_the_test_maps_go_beyond_validation(fitted):
+    """The histogram's range follows the test maps: a validation that saw only a sliver of
+    their range neither clips them nor coarsens the bins."""
+    module, datamodule, trainer = fitted
+    calibration = module.calibration
+    calibration.pixel_max.copy_(calibration.pixel_min + 1e-6)
+    outcome = run_test_pass(trainer, module, datamodule, pixel_bins=10_000)
+    reference, _ = compute_metrics(all_maps_at_once(module, datamodule), calibration)
+    assert not any("outside the binned range" in note for note in outcome.notes)
+    for name in ("pixel_auroc", "pixel_aupr", "pixel_aupro_30", "pixel_f1_max_oracle"):
+        assert outcome.metrics[name] == pytest.approx(reference[name], abs=2e-3), name

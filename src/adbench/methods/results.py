@@ -19,9 +19,6 @@ from adbench.postprocess import Calibration
 # validation image scores spread over less than this share of their size: float32 rounding
 # (~1e-7 of it) is then amplified 1e3 times or more by the normalisation
 NEARLY_FLAT = 1e-4
-# a binned test pass's range: the validation maps' span, widened below by one span and above
-# by two
-BINNED_RANGE_BELOW, BINNED_RANGE_ABOVE = 1.0, 2.0
 
 
 @dataclass
@@ -107,17 +104,10 @@ def new_pixel_tally(
     regions: RegionSettings | None = None,
     bins: int | None = None,
 ) -> PixelTally:
-    """A PixelTally for an evaluation: binned with `bins` (over the calibration's map range,
-    widened: test defects score above anything validation saw), else exact; with a fitted
-    calibration also the figures at its pixel threshold, and with `regions` the region metrics
-    at theirs."""
-    binned = None
-    if bins:
-        low, high = calibration.map_range()
-        span = max(high - low, 1e-12)
-        binned = BinnedPixelMetrics(
-            low - BINNED_RANGE_BELOW * span, high + BINNED_RANGE_ABOVE * span, bins
-        )
+    """A PixelTally for an evaluation: binned with `bins` (a histogram whose range follows the
+    test maps, as validation's does), else exact; with a fitted calibration also the figures at
+    its pixel threshold, and with `regions` the region metrics at theirs."""
+    binned = BinnedPixelMetrics.growing(bins) if bins else None
     thresholds = calibration.thresholds() if calibration is not None else None
     if not thresholds:
         return PixelTally(binned)

@@ -79,11 +79,6 @@ class Calibration(nn.Module):
         )
         return threshold + (normalised - 0.5) * span
 
-    def map_range(self) -> tuple[float, float]:
-        """The lowest and highest raw map value seen on validation (image scores without masks)."""
-        level = self._map_level()
-        return float(getattr(self, f"{level}_min")), float(getattr(self, f"{level}_max"))
-
     def normalize_scores(self, scores: torch.Tensor) -> torch.Tensor:
         return self._normalize(scores, "image")
 
