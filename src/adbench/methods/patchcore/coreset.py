@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 STAGE_ONE_OVERSAMPLING = 4  # candidates per selected vector that the groups pass on
-POOL_SIZE = 1024  # farthest vectors kept up to date between full distance updates
+POOL_SIZE = 1024  # farthest vectors kept up to date between updates of all exact rows
 UPDATE_BLOCK = 1 << 22  # distances per block of the distance update (bounds its memory)
 ACTIVE_SHARE = 16  # 1 / share of the rows kept exactly up to date while picks are made
 MIN_ACTIVE_ROWS = 4 * POOL_SIZE
@@ -145,13 +145,14 @@ def _lower_distances(
 ) -> None:
     """min_distances = min(min_distances, squared distance to each centre), block by block, in
     torch (its reductions use every core): |p - c|^2 = |p|^2 + (|c|^2 - 2 p.c)."""
-    rows_t, norms = torch.from_numpy(rows), torch.from_numpy(squared_norms)
-    centre_rows, centre_norms_t = torch.from_numpy(centres).T * -2, torch.from_numpy(centre_norms)
-    nearest = torch.from_numpy(min_distances)  # updated in place
     block_rows = max(1, UPDATE_BLOCK // len(centres))
+    rows, norms = torch.from_numpy(rows), torch.from_numpy(squared_norms)
+    scaled_centres = torch.from_numpy(centres).T * -2
+    centre_norms = torch.from_numpy(centre_norms)
+    nearest = torch.from_numpy(min_distances)  # updated in place
     for start in range(0, len(rows), block_rows):
         block = slice(start, start + block_rows)
-        distances = torch.addmm(centre_norms_t, rows_t[block], centre_rows).amin(dim=1)
+        distances = torch.addmm(centre_norms, rows[block], scaled_centres).amin(dim=1)
         torch.minimum(nearest[block], distances + norms[block], out=nearest[block])
 
 
