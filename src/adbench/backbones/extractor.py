@@ -13,7 +13,6 @@ from adbench.errors import AdbenchError
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
-CHANNELS_LAST = torch.channels_last
 
 
 class FeatureExtractor(nn.Module):
@@ -36,7 +35,7 @@ class FeatureExtractor(nn.Module):
         indices = resolve_layers(name, layers)
         self.model = create_features_model(name, indices, weights, weights_path)
         _cut_after_deepest_level(self.model)
-        self.model.to(memory_format=CHANNELS_LAST)
+        self.model.to(memory_format=torch.channels_last)
         self.register_buffer("mean", torch.tensor(mean).view(1, 3, 1, 1), persistent=False)
         self.register_buffer("std", torch.tensor(std).view(1, 3, 1, 1), persistent=False)
         self.trainable = trainable
@@ -62,7 +61,7 @@ class FeatureExtractor(nn.Module):
     def forward(self, images: torch.Tensor) -> list[torch.Tensor]:
         """The levels, computed in channels-last memory layout (oneDNN's fast path for
         depthwise convolutions: Lite0 1.2-1.35x faster on a CPU) and returned contiguous."""
-        normalised = ((images - self.mean) / self.std).contiguous(memory_format=CHANNELS_LAST)
+        normalised = ((images - self.mean) / self.std).contiguous(memory_format=torch.channels_last)
         return [level.contiguous() for level in self.model(normalised)]
 
     def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs) -> None:
